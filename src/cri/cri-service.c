@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "cri-call.h"
+#include "cri-runtime.h"
+#include "cri-service.h"
+
+#define RUNTIME(name) "/runtime.v1.RuntimeService/" name
+#define IMAGE(name) "/runtime.v1.ImageService/" name
+
+const GrpcMethod cri_methods[] = {
+        { RUNTIME("Version"), cri_runtime_version, false },
+        { RUNTIME("RunPodSandbox"), cri_call_unimplemented, false },
+        { RUNTIME("StopPodSandbox"), cri_call_unimplemented, false },
+        { RUNTIME("RemovePodSandbox"), cri_call_unimplemented, false },
+        { RUNTIME("PodSandboxStatus"), cri_call_unimplemented, false },
+        { RUNTIME("ListPodSandbox"), cri_call_unimplemented, false },
+        { RUNTIME("StreamPodSandboxes"), cri_call_unimplemented, true },
+        { RUNTIME("CreateContainer"), cri_call_unimplemented, false },
+        { RUNTIME("StartContainer"), cri_call_unimplemented, false },
+        { RUNTIME("StopContainer"), cri_call_unimplemented, false },
+        { RUNTIME("RemoveContainer"), cri_call_unimplemented, false },
+        { RUNTIME("ListContainers"), cri_call_unimplemented, false },
+        { RUNTIME("StreamContainers"), cri_call_unimplemented, true },
+        { RUNTIME("ContainerStatus"), cri_call_unimplemented, false },
+        { RUNTIME("UpdateContainerResources"), cri_call_unimplemented, false },
+        { RUNTIME("ReopenContainerLog"), cri_call_unimplemented, false },
+        { RUNTIME("ExecSync"), cri_call_unimplemented, false },
+        { RUNTIME("Exec"), cri_call_unimplemented, false },
+        { RUNTIME("Attach"), cri_call_unimplemented, false },
+        { RUNTIME("PortForward"), cri_call_unimplemented, false },
+        { RUNTIME("ContainerStats"), cri_call_unimplemented, false },
+        { RUNTIME("ListContainerStats"), cri_call_unimplemented, false },
+        { RUNTIME("StreamContainerStats"), cri_call_unimplemented, true },
+        { RUNTIME("PodSandboxStats"), cri_call_unimplemented, false },
+        { RUNTIME("ListPodSandboxStats"), cri_call_unimplemented, false },
+        { RUNTIME("StreamPodSandboxStats"), cri_call_unimplemented, true },
+        { RUNTIME("UpdateRuntimeConfig"), cri_call_unimplemented, false },
+        { RUNTIME("Status"), cri_runtime_status, false },
+        { RUNTIME("CheckpointContainer"), cri_call_unimplemented, false },
+        { RUNTIME("GetContainerEvents"), cri_call_unimplemented, true },
+        { RUNTIME("ListMetricDescriptors"), cri_call_unimplemented, false },
+        { RUNTIME("ListPodSandboxMetrics"), cri_call_unimplemented, false },
+        { RUNTIME("StreamPodSandboxMetrics"), cri_call_unimplemented, true },
+        { RUNTIME("RuntimeConfig"), cri_runtime_config, false },
+        { RUNTIME("UpdatePodSandboxResources"), cri_call_unimplemented, false },
+        { IMAGE("ListImages"), cri_call_unimplemented, false },
+        { IMAGE("StreamImages"), cri_call_unimplemented, true },
+        { IMAGE("ImageStatus"), cri_call_unimplemented, false },
+        { IMAGE("PullImage"), cri_call_unimplemented, false },
+        { IMAGE("RemoveImage"), cri_call_unimplemented, false },
+        { IMAGE("ImageFsInfo"), cri_call_unimplemented, false },
+};
+
+const size_t cri_methods_count = ELEMENTSOF(cri_methods);

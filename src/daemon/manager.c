@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+
+#include "cri-service.h"
+#include "log.h"
+#include "manager.h"
+
+/* How long in-flight calls may take to finish once a stop is asked for. */
+#define MANAGER_STOP_TIMEOUT_USEC (10ULL * 1000000ULL)
+
+static int on_stop_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        log_info("Received signal %s, shutting down.", sigabbrev_np((int) si->ssi_signo) ?: "?");
+        manager_stop(m);
+        return 0;
+}
+
+static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        (void) manager_reload(m);
+        return 0;
+}
+
+int manager_new(Config *config, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        sigset_t mask;
+        int r;
+
+        m = calloc(1, sizeof(Manager));
+        if (!m)
+                return log_oom();
+        m->config = config;
+
+        r = sd_event_new(&m->event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to allocate event loop: %m");
+
+        /* Signals are taken from signalfd inside the loop: block their default delivery first. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error_errno(errno, "Failed to block signals: %m");
+
+        r = sd_event_add_signal(m->event, &m->sigterm_source, SIGTERM, on_stop_signal, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, &m->sigint_source, SIGINT, on_stop_signal, m);
+        if (r >= 0)
+                r = sd_event_add_signal(m->event, &m->sighup_source, SIGHUP, on_reload_signal, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch signals: %m");
+
+        /* Pings systemd's watchdog from the loop when WatchdogSec= is set. */
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                log_warning_errno(r, "Failed to enable watchdog support, ignoring: %m");
+
+        r = grpc_server_new(m->event, cri_methods, cri_methods_count, m, &m->grpc);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create gRPC server: %m");
+        grpc_server_set_http_handler(m->grpc, cri_http_handler);
+        grpc_server_set_limits(m->grpc, &(GrpcServerLimits) {
+                .max_recv_message_size = config->grpc_max_recv_msg_size,
+                .max_send_message_size = config->grpc_max_send_msg_size,
+        });
+
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+
+        grpc_server_free(m->grpc);
+        sd_event_source_unref(m->sigterm_source);
+        sd_event_source_unref(m->sigint_source);
+        sd_event_source_unref(m->sighup_source);
+        sd_event_unref(m->event);
+        config_free(m->config);
+        free(m->socket_path);
+        return mfree(m);
+}
+
+/* Creates the parent directories of the socket, as CRI-O does for /var/run/crio. */
+static int mkdir_parents(const char *path, mode_t mode) {
+        _cleanup_free_ char *p = strdup(path);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+                *s = '\0';
+                if (mkdir(p, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *s = '/';
+        }
+        return 0;
+}
+
+static int manager_listen(Manager *m) {
+        int n, r;
+
+        n = sd_listen_fds(/* unset_environment= */ true);
+        if (n < 0)
+                return log_error_errno(n, "Failed to read sockets passed by systemd: %m");
+        if (n > 1)
+                return log_error_errno(EINVAL, "Expected one socket from systemd, got %d.", n);
+        if (n == 1) {
+                r = sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, /* listening= */ 1, NULL, 0);
+                if (r <= 0)
+                        return log_error_errno(r < 0 ? r : EINVAL,
+                                               "The socket passed by systemd is not a listening unix stream socket.");
+                r = grpc_server_add_listener(m->grpc, SD_LISTEN_FDS_START);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to serve the socket passed by systemd: %m");
+                log_info("Serving CRI on the socket passed by systemd.");
+                return 0;
+        }
+
+        r = mkdir_parents(m->config->listen, 0755);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create the directory of %s: %m", m->config->listen);
+
+        r = grpc_server_listen_unix(m->grpc, m->config->listen, 0660);
+        if (r < 0)
+                return log_error_errno(r, "Failed to listen on %s: %m", m->config->listen);
+
+        log_info("Serving CRI on %s.", m->config->listen);
+        return 0;
+}
+
+int manager_start(Manager *m) {
+        int r;
+
+        r = manager_listen(m);
+        if (r < 0)
+                return r;
+
+        (void) sd_notifyf(/* unset_environment= */ false,
+                          "READY=1\nSTATUS=Serving CRI v1 on %s\nMAINPID=%lu",
+                          m->config->listen, (unsigned long) getpid());
+        return 0;
+}
+
+static void on_drained(GrpcServer *s, void *userdata) {
+        Manager *m = userdata;
+
+        log_info("All connections closed, exiting.");
+        (void) sd_event_exit(m->event, m->exit_code);
+}
+
+void manager_stop(Manager *m) {
+        int r;
+
+        if (m->stopping)
+                return;
+        m->stopping = true;
+
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=Shutting down");
+
+        r = grpc_server_shutdown(m->grpc, MANAGER_STOP_TIMEOUT_USEC, on_drained);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to drain connections, exiting at once: %m");
+                (void) sd_event_exit(m->event, m->exit_code);
+        }
+}
+
+int manager_reload(Manager *m) {
+        (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading configuration");
+        /* Re-reading crio.conf arrives with the configuration subsystem; until then a reload keeps
+         * everything as it is. */
+        log_info("Received SIGHUP: configuration reload requested; nothing to reload yet.");
+        (void) sd_notifyf(false, "READY=1\nSTATUS=Serving CRI v1 on %s", m->config->listen);
+        return 0;
+}
+
+int manager_run(Manager *m) {
+        int r;
+
+        r = sd_event_loop(m->event);
+        if (r < 0)
+                return log_error_errno(r, "Event loop failed: %m");
+        return r;
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* The daemon's one object: the event loop, the configuration in force and the servers on it. */
+
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "grpc-server.h"
+#include "macro.h"
+
+typedef struct Manager {
+        sd_event *event;
+        Config *config;
+        GrpcServer *grpc;
+
+        sd_event_source *sigterm_source;
+        sd_event_source *sigint_source;
+        sd_event_source *sighup_source;
+
+        /* The socket file we bound, to remove at exit (NULL under socket activation). */
+        char *socket_path;
+        bool stopping;
+        int exit_code;
+} Manager;
+
+/* Takes ownership of config. */
+int manager_new(Config *config, Manager **ret);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+
+/* Binds the CRI socket (or takes it from systemd), then tells systemd we are ready. */
+int manager_start(Manager *m);
+/* Runs the loop until SIGTERM/SIGINT; returns the exit code. */
+int manager_run(Manager *m);
+/* Begins a clean stop: no new connections, in-flight calls answered, then the loop exits. */
+void manager_stop(Manager *m);
+/* SIGHUP: re-read the configuration. */
+int manager_reload(Manager *m);
