@@ -1,0 +1,25 @@
+#!/bin/bash
+# The main job: install what is needed, build, then boot a throwaway systemd host, start crio.service
+# in it and talk to it with a real CRI client. Nothing it does inside the host reaches this machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+
+if [ "$(id -u)" != 0 ]; then
+        echo "tools/demo.sh must run as root (it boots a systemd test host)." >&2
+        exit 1
+fi
+
+bash tools/install-deps.sh
+[ -f build/build.ninja ] || meson setup build
+ninja -C build
+
+client="/usr/bin/python3 $repo/tests/integration/cri_client.py --socket /run/crio/crio.sock"
+exec /usr/bin/python3 tests/integration/testhost.py run --build-dir build -- bash -c "
+        set -e
+        echo '\$ crictl version';        $client version;        echo
+        echo '\$ crictl info';           $client info;           echo
+        echo '\$ crictl runtime-config'; $client runtime-config; echo
+        echo '\$ systemctl status crio'; systemctl status --no-pager crio.service || true; echo
+        echo '\$ journalctl -u crio';    journalctl --no-pager -u crio.service
+"
