@@ -31,3 +31,8 @@ GrpcStatus grpc_status_from_string(const char *s) _pure_;
 
 /* The status that best describes a negative errno from our core (-ENOENT → NOT_FOUND, ...). */
 GrpcStatus grpc_status_from_errno(int error) _const_;
+
+/* grpc-message is percent-encoded: bytes outside printable ASCII and '%' become "%XX". Both
+ * return NULL when out of memory. */
+char *grpc_message_encode(const char *s);
+char *grpc_message_decode(const char *s, size_t size);
