@@ -129,8 +129,17 @@ static void print_value(const TomlValue *v) {
                         fputs("nan", stdout);
                 else if (isinf(d))
                         fputs(d < 0 ? "-inf" : "inf", stdout);
-                else
-                        printf("%.17g", d);
+                else {
+                        /* The shortest form that reads back as the same double. */
+                        char buf[32];
+
+                        for (int precision = 15; precision <= 17; precision++) {
+                                snprintf(buf, sizeof(buf), "%.*g", precision, d);
+                                if (strtod(buf, NULL) == d)
+                                        break;
+                        }
+                        fputs(buf, stdout);
+                }
                 break;
         case TOML_BOOLEAN:
                 (void) toml_value_get_boolean(v, &b);
