@@ -427,6 +427,8 @@ static void test_grpc(sd_event *e, GrpcServer *s) {
         TAP_IS_INT(grpc_server_n_calls(s), 0, "vanished client: no calls left");
 }
 
+static size_t exchange_size;
+
 static char *http_exchange(sd_event *e, GrpcServer *s, const char *request, size_t request_size) {
         char *buf = NULL;
         size_t size = 0;
@@ -451,6 +453,7 @@ static char *http_exchange(sd_event *e, GrpcServer *s, const char *request, size
         }
         safe_close(fd);
         run_idle(e);
+        exchange_size = size;
         return buf ?: strdup("");
 }
 
@@ -486,7 +489,20 @@ static void test_http1(sd_event *e, GrpcServer *s) {
         free(r);
 
         r = EXCHANGE("PRI * HTTP/2.0\r\n\r\nXX\r\n\r\nabcdefgh");
-        TAP_OK(true, "bad HTTP/2 preface: survived (%zu bytes back)", strlen(r));
+        {
+                bool goaway = false;
+
+                /* Walk the frames that came back: SETTINGS, then GOAWAY with PROTOCOL_ERROR. */
+                for (size_t i = 0; i + 9 <= exchange_size;) {
+                        const uint8_t *f = (const uint8_t *) r + i;
+                        size_t len = (size_t) f[0] << 16 | (size_t) f[1] << 8 | f[2];
+
+                        if (f[3] == NGHTTP2_GOAWAY && len >= 8 && i + 9 + len <= exchange_size)
+                                goaway = f[9 + 7] == NGHTTP2_PROTOCOL_ERROR;
+                        i += 9 + len;
+                }
+                TAP_OK(goaway, "bad HTTP/2 preface: GOAWAY PROTOCOL_ERROR, then closed");
+        }
         free(r);
 #undef EXCHANGE
 

@@ -31,7 +31,8 @@ static GrpcCall *grpc_call_free(GrpcCall *c) {
         assert(!c->connection);
         c->deadline_source = sd_event_source_disable_unref(c->deadline_source);
         grpc_frame_decoder_done(&c->decoder);
-        free(c->path);
+        if (c->path_owned)
+                free(c->path);
         free(c->encoding);
         free(c->bad_method);
         free(c->bad_content_type);
@@ -200,9 +201,16 @@ int grpc_call_on_header(GrpcCall *c, const uint8_t *name_ptr, size_t name_size, 
         if (HEADER_IS(":path")) {
                 if (c->path)
                         return 0;
+                /* nghttp2 NUL-terminates values: look the method up without copying the path. */
+                c->method = grpc_server_find_method(c->server, (const char *) value);
+                if (c->method) {
+                        c->path = (char *) c->method->path;
+                        return 0;
+                }
                 c->path = strndup((const char *) value, value_size);
                 if (!c->path)
                         return -ENOMEM;
+                c->path_owned = true;
         } else if (HEADER_IS(":method")) {
                 if (value_size == 4 && memcmp(value, "POST", 4) == 0)
                         return 0;
@@ -485,7 +493,6 @@ int grpc_call_on_headers_complete(GrpcCall *c) {
         if (c->bad_timeout)
                 return grpc_call_end(c, 200, GRPC_STATUS_INTERNAL, "malformed grpc-timeout");
 
-        c->method = c->path ? grpc_server_find_method(c->server, c->path) : NULL;
         if (!c->method) {
                 _cleanup_free_ char *m = NULL;
 

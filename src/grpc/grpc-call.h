@@ -17,7 +17,8 @@ struct GrpcCall {
         int32_t stream_id;
 
         const GrpcMethod *method;
-        char *path;
+        char *path;                   /* the method's own path, or a copy for an unknown one */
+        bool path_owned;
         char *encoding;               /* grpc-encoding, unless identity */
         char *bad_method;             /* :method, if not POST */
         char *bad_content_type;       /* content-type, if not gRPC */

@@ -104,7 +104,8 @@ int grpc_connection_flush(GrpcConnection *c) {
                 c->out_start = c->out_size = 0;
         }
 
-        if (c->out_size == c->out_start && c->out_allocated > GRPC_OUT_KEEP) {
+        /* Idle connections keep no output buffer; busy ones keep a moderate one for the next reply. */
+        if (c->out_size == c->out_start && c->out && (!c->calls || c->out_allocated > GRPC_OUT_KEEP)) {
                 c->out = mfree(c->out);
                 c->out_start = c->out_size = c->out_allocated = 0;
         }
