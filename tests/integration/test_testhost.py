@@ -2,6 +2,7 @@
 
 import json
 import os
+import pathlib
 import re
 import stat
 import subprocess
@@ -142,10 +143,14 @@ def test_rewrite_exec_paths():
 
 FAKE_CRIO = """#!/usr/bin/python3
 import os, socket, time
-os.makedirs("/run/crio", exist_ok=True)
-s = socket.socket(socket.AF_UNIX)
-s.bind("/run/crio/crio.sock")
-s.listen()
+if os.environ.get("LISTEN_FDS") != "1":
+        os.makedirs("/run/crio", exist_ok=True)
+        s = socket.socket(socket.AF_UNIX)
+        s.bind("/run/crio/crio.sock")
+        s.listen()
+if os.environ.get("NOTIFY_SOCKET"):
+        n = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        n.sendto(b"READY=1", os.environ["NOTIFY_SOCKET"].replace("@", "\\0", 1))
 time.sleep(3600)
 """
 
@@ -178,13 +183,35 @@ def test_install_and_start_fake_crio(fresh_host, tmp_path):
         assert fresh_host.run(["systemctl", "is-active", "crio.service"], check=False).stdout.strip() == "inactive"
 
 
+def test_repo_units_with_fake_crio(fresh_host, tmp_path, repo_root):
+        """The tree's own units (Type=notify, socket, OOMScoreAdjust=-999) start in the host."""
+        units = os.path.join(repo_root, "units")
+        template = os.path.join(units, "crio.service.in")
+        if not os.path.exists(template):
+                pytest.skip("units/crio.service.in not in the tree")
+        build, src = _fake_tree(tmp_path, pathlib.Path(template).read_text())
+        if os.path.exists(os.path.join(units, "crio.socket")):
+                (tmp_path / "src" / "units" / "crio.socket").write_text(pathlib.Path(units, "crio.socket").read_text())
+        os.rename(os.path.join(src, "units", "crio.service"), os.path.join(src, "units", "crio.service.in"))
+        fresh_host.install_crio(build, src)
+        assert "ExecStart=/usr/local/bin/crio " in fresh_host.read_file("/etc/systemd/system/crio.service")
+        fresh_host.start_crio(timeout=10)
+        assert fresh_host.run(["systemctl", "is-active", "crio.service"]).stdout.strip() == "active"
+        assert stat.S_ISSOCK(os.stat(fresh_host.crio_socket()).st_mode)
+        fresh_host.stop_crio()
+
+
 def test_start_crio_failure_reports_journal(fresh_host, tmp_path):
-        build, src = _fake_tree(tmp_path, "[Service]\nExecStart=/usr/bin/crio\n")
+        # Restart=on-failure keeps the unit "activating": the wait must still end early.
+        build, src = _fake_tree(tmp_path, "[Service]\nExecStart=/usr/bin/crio\nRestart=on-failure\n"
+                                          "RestartSec=10\n")
         with open(os.path.join(build, "src", "crio"), "w") as f:
                 f.write("#!/bin/sh\necho fake-crio-is-broken >&2\nexit 1\n")
         fresh_host.install_crio(build, src)
+        start = time.monotonic()
         with pytest.raises(TestHostError, match="fake-crio-is-broken"):
-                fresh_host.start_crio(timeout=3)
+                fresh_host.start_crio(timeout=20)
+        assert time.monotonic() - start < 5
 
 
 def test_install_crio_needs_binary(fresh_host, tmp_path):
@@ -204,7 +231,7 @@ def _cgroup_dirs(token):
 
 
 def test_teardown_leaves_nothing():
-        mounts_before = open("/proc/self/mountinfo").read().splitlines()
+        mounts_before = pathlib.Path("/proc/self/mountinfo").read_text().splitlines()
         links_before = sorted(os.listdir("/sys/class/net"))
         host = TestHost()
         with host:
@@ -224,7 +251,7 @@ def test_teardown_leaves_nothing():
                         except OSError:
                                 continue
                         assert ns != pidns, f"process {p} survived"
-        assert open("/proc/self/mountinfo").read().splitlines() == mounts_before
+        assert pathlib.Path("/proc/self/mountinfo").read_text().splitlines() == mounts_before
         assert sorted(os.listdir("/sys/class/net")) == links_before
         assert _cgroup_dirs(token) == []
 

@@ -63,6 +63,9 @@ EXTRA_MASKED = {
         "e2scrub_all.timer", "dpkg-db-backup.timer", "systemd-tmpfiles-clean.timer",
 }
 
+# Directories that get a tmpfs of their own instead of the overlay root.
+STORAGE_TMPFS = ("/var/lib/containers", "/var/lib/crio")
+
 UNIT_DIRS = ("/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system",
              "/lib/systemd/system", "/usr/lib/systemd/system")
 
@@ -475,21 +478,26 @@ class TestHost:
                 binary = os.path.join(build_dir, "src", "crio")
                 if not os.access(binary, os.X_OK):
                         raise TestHostError(f"crio binary not found or not executable: {binary}")
-                service = os.path.join(source_dir, "units", "crio.service")
-                if not os.path.exists(service):
-                        raise TestHostError(f"unit file not found: {service}")
+                service = _first_existing(os.path.join(build_dir, "units", "crio.service"),
+                                          os.path.join(source_dir, "units", "crio.service"),
+                                          os.path.join(source_dir, "units", "crio.service.in"))
+                if service is None:
+                        raise TestHostError(f"no crio.service in {build_dir}/units or {source_dir}/units")
+                socket_unit = _first_existing(os.path.join(build_dir, "units", "crio.socket"),
+                                              os.path.join(source_dir, "units", "crio.socket"))
                 dest = self.path(CRIO_BINARY)
                 os.makedirs(os.path.dirname(dest), exist_ok=True)
                 shutil.copyfile(binary, dest + ".testhost-tmp")
                 os.chmod(dest + ".testhost-tmp", 0o755)
                 os.replace(dest + ".testhost-tmp", dest)
-                for name in ("crio.service", "crio.socket"):
-                        src = os.path.join(source_dir, "units", name)
-                        if not os.path.exists(src):
-                                continue
-                        self.write_file(f"/etc/systemd/system/{name}", rewrite_exec_paths(_read(src)))
-                        if name == "crio.socket":
-                                self._socket_unit = True
+                text = _read(service)
+                if service.endswith(".in"):
+                        # An unconfigured template (meson configure_file input).
+                        text = text.replace("@bindir@", os.path.dirname(CRIO_BINARY))
+                self.write_file("/etc/systemd/system/crio.service", rewrite_exec_paths(text))
+                if socket_unit:
+                        self.write_file("/etc/systemd/system/crio.socket", rewrite_exec_paths(_read(socket_unit)))
+                        self._socket_unit = True
                 self.write_file("/etc/systemd/system/crio.service.d/10-testhost.conf",
                                 "# Written by tests/integration/testhost.py.\n"
                                 "# The test machines withhold CAP_SYS_RESOURCE: a negative value fails.\n"
@@ -516,10 +524,10 @@ class TestHost:
                                         raise TestHostError(f"{CRIO_SOCKET} did not appear in {timeout}s")
                                 n += 1
                                 if n % 10 == 0:
-                                        state = self.run(["systemctl", "is-active", "crio.service"],
-                                                         check=False).stdout.strip()
-                                        if state in ("failed", "inactive"):
-                                                raise TestHostError(f"crio.service is {state}")
+                                        state = self.run(["systemctl", "show", "--value", "-p", "ActiveState",
+                                                          "-p", "SubState", "crio.service"], check=False).stdout.split()
+                                        if state[:1] in (["failed"], ["inactive"]) or "auto-restart" in state:
+                                                raise TestHostError(f"crio.service is {'/'.join(state)}")
                                 time.sleep(0.02)
                 except (TestHostError, subprocess.TimeoutExpired) as e:
                         time.sleep(0.2)  # let journald take in the last lines of the unit
@@ -592,6 +600,13 @@ class TestHost:
                 self.pid = None
                 if problems:
                         raise TestHostError("teardown left things behind:\n" + "\n".join(problems))
+
+
+def _first_existing(*paths):
+        for p in paths:
+                if os.path.exists(p):
+                        return p
+        return None
 
 
 def rewrite_exec_paths(unit_text):
@@ -681,6 +696,10 @@ def stage2(config):
         _mount(config["console"], f"{root}/dev/console", None, MS_BIND)
         _mount("/dev/null", f"{root}/dev/kmsg", None, MS_BIND)
         _mount("run", f"{root}/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755")
+        # Container storage may stack overlays of its own, whose upper layer cannot be an overlay.
+        for d in STORAGE_TMPFS:
+                os.makedirs(root + d, exist_ok=True)
+                _mount("storage", root + d, "tmpfs", 0, "mode=0700")
 
         os.makedirs(f"{root}/run/systemd/system", exist_ok=True)
         os.makedirs(f"{root}/run/systemd/system.control", exist_ok=True)
