@@ -25,7 +25,7 @@ struct TomlValue {
 
         union {
                 struct {
-                        char *text;     /* NUL-terminated, may contain NUL */
+                        char *text;     /* NUL-terminated, may contain NUL; in the same allocation */
                         size_t length;
                 } string;
                 int64_t integer;
@@ -46,6 +46,7 @@ struct TomlValue {
 };
 
 TomlValue *toml_value_new(TomlType type, unsigned line, unsigned column);
+TomlValue *toml_value_new_string(const char *text, size_t length, unsigned line, unsigned column);
 uint32_t toml_key_hash(const char *key, size_t length) _pure_;
 /* Lookup with a precomputed hash. */
 TomlValue *toml_table_lookup(const TomlValue *t, const char *key, size_t length, uint32_t hash);

@@ -73,6 +73,18 @@ const char *toml_utf8_validate(const char *s, const char *end) {
                 uint32_t cp;
                 size_t n;
 
+                /* Configs are mostly ASCII: skip it eight bytes at a time. */
+                while (e - c >= 8) {
+                        uint64_t word;
+
+                        memcpy(&word, c, sizeof(word));
+                        if (word & UINT64_C(0x8080808080808080))
+                                break;
+                        c += 8;
+                }
+                if (c >= e)
+                        break;
+
                 if (*c < 0x80) {
                         c++;
                         continue;
@@ -114,6 +126,8 @@ int toml_hex_digit(int c) {
         return -1;
 }
 
+#define IN_RANGE(x, lo, hi) ({ int _x = (x); _x >= (lo) && _x <= (hi); })
+
 static bool is_digit(const char *c, const char *end) {
         return c < end && *c >= '0' && *c <= '9';
 }
@@ -154,7 +168,8 @@ static int days_in_month(int y, int m) {
 }
 
 /* HH:MM:SS[.fraction] */
-static int scan_time(const char **c, const char *end, TomlDatetime *dt, TomlScalar *ret, const char **ret_error) {
+static int scan_time(const char **c, const char *end, TomlDatetime *dt, TomlScalar *ret,
+                     const char **ret_error) {
         const char *start = *c;
 
         if (!scan_fixed(c, end, 2, &dt->hour) || *c >= end || **c != ':' ||
@@ -244,7 +259,7 @@ static const char *scan_digits(const char *c, const char *end, int base) {
                         any = true;
                         continue;
                 }
-                if (*c == '_' && any && c + 1 < end && toml_hex_digit(c[1]) >= 0 && toml_hex_digit(c[1]) < base)
+                if (*c == '_' && any && c + 1 < end && IN_RANGE(toml_hex_digit(c[1]), 0, base - 1))
                         continue;
                 break;
         }

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "toml-internal.h"
 
@@ -50,14 +51,32 @@ TomlValue *toml_value_new(TomlType type, unsigned line, unsigned column) {
         return v;
 }
 
+TomlValue *toml_value_new_string(const char *text, size_t length, unsigned line, unsigned column) {
+        TomlValue *v;
+
+        /* The text lives in the same allocation: one malloc() less per string. */
+        if (length > SIZE_MAX - sizeof(TomlValue) - 1)
+                return NULL;
+        v = malloc(sizeof(TomlValue) + length + 1);
+        if (!v)
+                return NULL;
+        *v = (TomlValue) {
+                .type = TOML_STRING,
+                .line = line,
+                .column = column,
+        };
+        v->string.text = (char *) (v + 1);
+        memcpy(v->string.text, text, length);
+        v->string.text[length] = 0;
+        v->string.length = length;
+        return v;
+}
+
 TomlValue *toml_value_free(TomlValue *v) {
         if (!v)
                 return NULL;
 
         switch (v->type) {
-        case TOML_STRING:
-                free(v->string.text);
-                break;
         case TOML_ARRAY:
                 for (size_t i = 0; i < v->array.n; i++)
                         toml_value_free(v->array.items[i]);
@@ -110,30 +129,36 @@ static int table_rebuild_index(TomlValue *t, size_t size) {
         return 0;
 }
 
-TomlValue *toml_table_lookup(const TomlValue *t, const char *key, size_t length, uint32_t hash) {
-        if (!t || t->type != TOML_TABLE)
-                return NULL;
+static bool entry_matches(const TomlEntry *e, const char *key, size_t length, uint32_t hash) {
+        return e->hash == hash && e->key_length == length && memcmp(e->key, key, length) == 0;
+}
 
+/* Position of the key in the entries, or -ENOENT. */
+static ssize_t table_lookup_index(const TomlValue *t, const char *key, size_t length, uint32_t hash) {
         if (!t->table.index) {
-                for (size_t i = 0; i < t->table.n; i++) {
-                        const TomlEntry *e = t->table.entries + i;
-
-                        if (e->hash == hash && e->key_length == length && memcmp(e->key, key, length) == 0)
-                                return e->value;
-                }
-                return NULL;
+                for (size_t i = 0; i < t->table.n; i++)
+                        if (entry_matches(t->table.entries + i, key, length, hash))
+                                return (ssize_t) i;
+                return -ENOENT;
         }
 
         for (size_t slot = hash & (t->table.index_size - 1);; slot = (slot + 1) & (t->table.index_size - 1)) {
                 uint32_t i = t->table.index[slot];
-                const TomlEntry *e;
 
                 if (i == 0)
-                        return NULL;
-                e = t->table.entries + i - 1;
-                if (e->hash == hash && e->key_length == length && memcmp(e->key, key, length) == 0)
-                        return e->value;
+                        return -ENOENT;
+                if (entry_matches(t->table.entries + i - 1, key, length, hash))
+                        return (ssize_t) i - 1;
         }
+}
+
+TomlValue *toml_table_lookup(const TomlValue *t, const char *key, size_t length, uint32_t hash) {
+        ssize_t i;
+
+        if (!t || t->type != TOML_TABLE)
+                return NULL;
+        i = table_lookup_index(t, key, length, hash);
+        return i >= 0 ? t->table.entries[i].value : NULL;
 }
 
 int toml_table_insert(TomlValue *t, char *key, size_t length, uint32_t hash, TomlValue *value) {
@@ -285,17 +310,16 @@ TomlValue *toml_table_get(const TomlValue *t, const char *key) {
 
 int toml_table_find(const TomlValue *t, const char *key, size_t *ret_index) {
         size_t length;
+        ssize_t i;
 
         if (!t || t->type != TOML_TABLE || !key)
                 return -EINVAL;
 
-        /* Tables are small where this is used (config sections), so a linear scan does. */
         length = strlen(key);
-        for (size_t i = 0; i < t->table.n; i++)
-                if (t->table.entries[i].key_length == length && memcmp(t->table.entries[i].key, key, length) == 0) {
-                        if (ret_index)
-                                *ret_index = i;
-                        return 0;
-                }
-        return -ENOENT;
+        i = table_lookup_index(t, key, length, toml_key_hash(key, length));
+        if (i < 0)
+                return (int) i;
+        if (ret_index)
+                *ret_index = (size_t) i;
+        return 0;
 }

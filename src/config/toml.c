@@ -276,7 +276,7 @@ static int parse_basic_string(Parser *p, bool multiline) {
                         }
                         /* Up to two quotes may stand right before the closing three. */
                         if (quotes > 5)
-                                return parser_error(p, p->p + 5, "too many quotes at the end of a multi-line string");
+                                return parser_error(p, p->p + 5, "too many quotes closing a multi-line string");
                         r = toml_buffer_put(b, p->p, quotes - 3);
                         if (r < 0)
                                 return r;
@@ -368,7 +368,7 @@ static int parse_literal_string(Parser *p, bool multiline, const char **ret, siz
                         while (peek(p, quotes) == '\'')
                                 quotes++;
                         if (quotes >= 3 && quotes > 5)
-                                return parser_error(p, p->p + 5, "too many quotes at the end of a multi-line string");
+                                return parser_error(p, p->p + 5, "too many quotes closing a multi-line string");
                         r = toml_buffer_put(b, p->p, quotes >= 3 ? quotes - 3 : quotes);
                         if (r < 0)
                                 return r;
@@ -566,7 +566,8 @@ static int table_store(Parser *p, TomlValue *t, TomlValue *v) {
                 else if (child->frozen)
                         return key_error(p, part, "cannot add keys to inline table ", "");
                 else if (child->defined || (child->dotted && child->dotted_section != p->section))
-                        return key_error(p, part, "table ", " is already defined, dotted keys cannot extend it");
+                        return key_error(p, part, "table ",
+                                         " is already defined, dotted keys cannot extend it");
                 t = child;
         }
 
@@ -639,7 +640,8 @@ static int parse_key_value(Parser *p, TomlValue *t) {
                 return r;
         if (peek(p, 0) != '=')
                 return parser_error(p, p->p, at_end(p) || peek(p, 0) == '\n' || peek(p, 0) == '\r' ?
-                                    "expected '=' after key" : "unexpected character after key, expected '='");
+                                    "expected '=' after key" :
+                                    "unexpected character after key, expected '='");
         p->p++;
         skip_whitespace(p);
 
@@ -796,17 +798,9 @@ static int parse_value(Parser *p, TomlValue **ret) {
                         return r;
         }
 
-        v = toml_value_new(TOML_STRING, line, column);
+        v = toml_value_new_string(text, length, line, column);
         if (!v)
                 return -ENOMEM;
-        v->string.text = malloc(length + 1);
-        if (!v->string.text) {
-                toml_value_free(v);
-                return -ENOMEM;
-        }
-        memcpy(v->string.text, text, length);
-        v->string.text[length] = 0;
-        v->string.length = length;
         *ret = v;
         return 0;
 }
@@ -941,7 +935,15 @@ static int parse_document(Parser *p, TomlValue *root) {
 int toml_parse(const char *text, size_t size, const char *filename, TomlValue **ret, TomlError *ret_error) {
         _cleanup_(toml_value_freep) TomlValue *root = NULL;
         const char *bad;
-        Parser p = {
+        Parser p;
+        int r;
+
+        if ((!text && size > 0) || !ret)
+                return -EINVAL;
+        if (!text)
+                text = "";
+
+        p = (Parser) {
                 .begin = text,
                 .p = text,
                 .end = text + size,
@@ -950,12 +952,7 @@ int toml_parse(const char *text, size_t size, const char *filename, TomlValue **
                 .filename = filename,
                 .error = ret_error,
         };
-        int r;
 
-        if (!text && size > 0)
-                return -EINVAL;
-        if (!ret)
-                return -EINVAL;
 
         bad = toml_utf8_validate(text, p.end);
         if (bad)
@@ -1013,7 +1010,8 @@ int toml_parse_file(const char *path, TomlValue **ret, TomlError *ret_error) {
                 ssize_t n;
 
                 if (allocated - size < 4096) {
-                        size_t want = MAX(allocated * 2, (size_t) (S_ISREG(st.st_mode) ? st.st_size : 0) + 4096);
+                        size_t hint = S_ISREG(st.st_mode) ? (size_t) st.st_size : 0;
+                        size_t want = MAX(allocated * 2, hint + 4096);
                         char *d;
 
                         if (want > TOML_FILE_SIZE_MAX + 4096)
