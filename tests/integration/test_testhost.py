@@ -197,8 +197,16 @@ def test_repo_units_with_fake_crio(fresh_host, tmp_path, repo_root):
         assert "ExecStart=/usr/local/bin/crio " in fresh_host.read_file("/etc/systemd/system/crio.service")
         fresh_host.start_crio(timeout=10)
         assert fresh_host.run(["systemctl", "is-active", "crio.service"]).stdout.strip() == "active"
+        assert fresh_host.run(["systemctl", "is-active", "crio.socket"], check=False).stdout.strip() == "inactive"
         assert stat.S_ISSOCK(os.stat(fresh_host.crio_socket()).st_mode)
         fresh_host.stop_crio()
+        # The fake daemon leaves its socket file behind; the socket unit must make its own.
+        fresh_host.run(["rm", "-f", "/run/crio/crio.sock"])
+        fresh_host.start_crio(timeout=10, socket=True)
+        assert fresh_host.run(["systemctl", "is-active", "crio.socket", "crio.service"]).stdout.split() == \
+                ["active", "active"]
+        fresh_host.stop_crio()
+        assert fresh_host.run(["systemctl", "is-active", "crio.socket"], check=False).stdout.strip() == "inactive"
 
 
 def test_start_crio_failure_reports_journal(fresh_host, tmp_path):

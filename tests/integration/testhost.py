@@ -505,10 +505,16 @@ class TestHost:
                 self.run(["systemctl", "daemon-reload"])
                 self.crio_installed = True
 
-        def start_crio(self, timeout=30):
-                """systemctl start crio (and its socket unit), then wait for /run/crio/crio.sock."""
+        def start_crio(self, timeout=30, socket=False):
+                """systemctl start crio.service, then wait for /run/crio/crio.sock.
+
+                Only the service is started, so crio makes its own socket; with socket=True
+                crio.socket is started first and crio gets the listening socket from systemd.
+                """
                 self._require()
-                units = (["crio.socket"] if self._socket_unit else []) + ["crio.service"]
+                if socket and not self._socket_unit:
+                        raise TestHostError("no crio.socket installed")
+                units = (["crio.socket"] if socket else []) + ["crio.service"]
                 try:
                         self.run(["systemctl", "start", *units], timeout=timeout)
                         deadline = time.monotonic() + timeout
@@ -537,6 +543,7 @@ class TestHost:
                                             f"\n--- journal -u crio ---\n{self.journal('crio.service')}") from None
 
         def stop_crio(self, timeout=30):
+                """systemctl stop crio.service (and crio.socket, when installed)."""
                 self._require()
                 units = ["crio.service"] + (["crio.socket"] if self._socket_unit else [])
                 self.run(["systemctl", "stop", *units], timeout=timeout)
