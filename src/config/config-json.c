@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config-json.h"
+#include "config-schema.h"
 
 static int builder_to_string(JsonBuilder *b, char **ret) {
         g_autoptr(JsonGenerator) gen = json_generator_new();
@@ -35,46 +36,100 @@ static void add_int(JsonBuilder *b, const char *key, int64_t value) {
         json_builder_add_int_value(b, value);
 }
 
+static void add_value(JsonBuilder *b, const ConfigKey *k, const void *object) {
+        ConfigValue v = config_value_peek(k, (const uint8_t *) object + k->offset);
+        char buf[DURATION_MAX_STRING];
+
+        json_builder_set_member_name(b, k->name);
+        switch (k->type) {
+        case CONFIG_TYPE_STRING:
+                json_builder_add_string_value(b, v.string ?: "");
+                break;
+        case CONFIG_TYPE_BOOLEAN:
+                json_builder_add_boolean_value(b, v.boolean);
+                break;
+        case CONFIG_TYPE_INTEGER:
+                json_builder_add_int_value(b, v.integer);
+                break;
+        case CONFIG_TYPE_DURATION:
+                json_builder_add_string_value(b, duration_format(v.integer, buf, sizeof buf));
+                break;
+        case CONFIG_TYPE_STRV:
+                json_builder_begin_array(b);
+                for (char **s = v.strv; s && *s; s++)
+                        json_builder_add_string_value(b, *s);
+                json_builder_end_array(b);
+                break;
+        case CONFIG_TYPE_MAP:
+                json_builder_begin_object(b);
+                for (size_t i = 0; v.strv && v.strv[i] && v.strv[i + 1]; i += 2)
+                        add_string(b, v.strv[i], v.strv[i + 1]);
+                json_builder_end_object(b);
+                break;
+        default:
+                json_builder_add_null_value(b);
+        }
+}
+
+/* The keys of one scope and relative table, as members of the open object. */
+static void add_keys(JsonBuilder *b, ConfigScope scope, const char *table, const void *object) {
+        for (size_t i = 0; i < config_keys_count; i++) {
+                const ConfigKey *k = config_keys + i;
+
+                if (k->scope == scope && !(k->flags & CONFIG_ALIAS) && strcmp(k->table, table) == 0)
+                        add_value(b, k, object);
+        }
+}
+
+static void add_table(JsonBuilder *b, const Config *c, const char *table);
+
+static void add_named(JsonBuilder *b, ConfigScope scope, const char *name, const void *object) {
+        json_builder_set_member_name(b, name);
+        json_builder_begin_object(b);
+        add_keys(b, scope, "", object);
+        if (scope == CONFIG_SCOPE_WORKLOAD) {
+                json_builder_set_member_name(b, "resources");
+                json_builder_begin_object(b);
+                add_keys(b, scope, "resources", object);
+                json_builder_end_object(b);
+        }
+        json_builder_end_object(b);
+}
+
+/* A table's keys, then its known subtables nested under their last name part. */
+static void add_table(JsonBuilder *b, const Config *c, const char *table) {
+        size_t len = strlen(table);
+
+        add_keys(b, CONFIG_SCOPE_GLOBAL, table, c);
+        for (size_t t = 0; t < config_tables_count; t++) {
+                const char *sub = config_tables[t];
+
+                if (strncmp(sub, table, len) != 0 || sub[len] != '.' || strchr(sub + len + 1, '.'))
+                        continue;
+                json_builder_set_member_name(b, sub + len + 1);
+                json_builder_begin_object(b);
+                add_table(b, c, sub);
+                json_builder_end_object(b);
+        }
+        if (strcmp(table, "crio.runtime") == 0) {
+                json_builder_set_member_name(b, "runtimes");
+                json_builder_begin_object(b);
+                for (size_t i = 0; i < c->n_runtimes; i++)
+                        add_named(b, CONFIG_SCOPE_RUNTIME, c->runtimes[i]->name, c->runtimes[i]);
+                json_builder_end_object(b);
+                json_builder_set_member_name(b, "workloads");
+                json_builder_begin_object(b);
+                for (size_t i = 0; i < c->n_workloads; i++)
+                        add_named(b, CONFIG_SCOPE_WORKLOAD, c->workloads[i]->name, c->workloads[i]);
+                json_builder_end_object(b);
+        }
+}
+
 int config_to_json(const Config *c, char **ret) {
         g_autoptr(JsonBuilder) b = json_builder_new();
 
         json_builder_begin_object(b);
-
-        add_string(b, "root", c->root);
-        add_string(b, "runroot", c->runroot);
-        add_string(b, "storage_driver", c->storage_driver);
-        add_string(b, "log_dir", c->log_dir);
-
-        json_builder_set_member_name(b, "api");
-        json_builder_begin_object(b);
-        add_string(b, "listen", c->listen);
-        add_int(b, "grpc_max_send_msg_size", (int64_t) c->grpc_max_send_msg_size);
-        add_int(b, "grpc_max_recv_msg_size", (int64_t) c->grpc_max_recv_msg_size);
-        json_builder_end_object(b);
-
-        json_builder_set_member_name(b, "runtime");
-        json_builder_begin_object(b);
-        add_string(b, "log_level", c->log_level);
-        add_string(b, "default_runtime", c->default_runtime);
-        add_string(b, "cgroup_manager", c->cgroup_manager);
-        add_string(b, "conmon", c->conmon);
-        json_builder_end_object(b);
-
-        json_builder_set_member_name(b, "image");
-        json_builder_begin_object(b);
-        add_string(b, "pause_image", c->pause_image);
-        json_builder_end_object(b);
-
-        json_builder_set_member_name(b, "network");
-        json_builder_begin_object(b);
-        add_string(b, "network_dir", c->network_dir);
-        json_builder_set_member_name(b, "plugin_dirs");
-        json_builder_begin_array(b);
-        for (char **d = c->plugin_dirs; d && *d; d++)
-                json_builder_add_string_value(b, *d);
-        json_builder_end_array(b);
-        json_builder_end_object(b);
-
+        add_table(b, c, "crio");
         json_builder_end_object(b);
         return builder_to_string(b, ret);
 }
@@ -95,7 +150,7 @@ int config_info_to_json(const Config *c, char **ret) {
 
         json_builder_begin_object(b);
         add_string(b, "storage_driver", c->storage_driver);
-        add_string(b, "storage_image", "");
+        add_string(b, "storage_image", c->imagestore);
         add_string(b, "storage_root", c->root);
         add_string(b, "cgroup_driver", c->cgroup_manager);
 

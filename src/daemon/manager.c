@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <inttypes.h>
 #include <signal.h>
+#include <time.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
+#include "config-reload.h"
 #include "cri-service.h"
 #include "log.h"
 #include "manager.h"
@@ -26,15 +29,19 @@ static int on_reload_signal(sd_event_source *s, const struct signalfd_siginfo *s
         return 0;
 }
 
-int manager_new(Config *config, Manager **ret) {
+int manager_new(Config *config, ConfigSources *sources, Manager **ret) {
         _cleanup_(manager_freep) Manager *m = NULL;
         sigset_t mask;
         int r;
 
         m = calloc(1, sizeof(Manager));
-        if (!m)
+        if (!m) {
+                config_free(config);
+                config_sources_free(sources);
                 return log_oom();
+        }
         m->config = config;
+        m->sources = sources;
 
         r = sd_event_new(&m->event);
         if (r < 0)
@@ -65,10 +72,7 @@ int manager_new(Config *config, Manager **ret) {
         if (r < 0)
                 return log_error_errno(r, "Failed to create gRPC server: %m");
         grpc_server_set_http_handler(m->grpc, cri_http_handler);
-        grpc_server_set_limits(m->grpc, &(GrpcServerLimits) {
-                .max_recv_message_size = config->grpc_max_recv_msg_size,
-                .max_send_message_size = config->grpc_max_send_msg_size,
-        });
+        manager_apply_config(m);
 
         *ret = TAKE_PTR(m);
         return 0;
@@ -84,6 +88,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_unref(m->sighup_source);
         sd_event_unref(m->event);
         config_free(m->config);
+        config_sources_free(m->sources);
         free(m->socket_path);
         return mfree(m);
 }
@@ -171,13 +176,49 @@ void manager_stop(Manager *m) {
         }
 }
 
+void manager_apply_config(Manager *m) {
+        int level = log_level_from_string(m->config->log_level);
+
+        if (level >= 0)
+                log_set_max_level(level);
+        grpc_server_set_limits(m->grpc, &(GrpcServerLimits) {
+                .max_recv_message_size = (size_t) m->config->grpc_max_recv_msg_size,
+                .max_send_message_size = (size_t) m->config->grpc_max_send_msg_size,
+        });
+}
+
+static uint64_t now_monotonic_usec(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000U + (uint64_t) ts.tv_nsec / 1000U;
+}
+
 int manager_reload(Manager *m) {
-        (void) sd_notify(false, "RELOADING=1\nSTATUS=Reloading configuration");
-        /* Re-reading crio.conf arrives with the configuration subsystem; until then a reload keeps
-         * everything as it is. */
-        log_info("Received SIGHUP: configuration reload requested; nothing to reload yet.");
+        _cleanup_(config_freep) Config *fresh = NULL;
+        int r;
+
+        (void) sd_notifyf(false, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=Reloading configuration",
+                          now_monotonic_usec());
+        log_info("Received SIGHUP: reloading configuration.");
+
+        r = config_load(m->sources, &fresh);
+        if (r >= 0)
+                r = config_verify_host(fresh);
+        if (r < 0)
+                log_error_errno(r, "Configuration reload failed, keeping the configuration in force.");
+        else {
+                r = config_reload_apply(m->config, fresh);
+                if (r < 0)
+                        log_oom();
+                else {
+                        manager_apply_config(m);
+                        log_info("Configuration reloaded, %d setting(s) changed.", r);
+                }
+        }
+
         (void) sd_notifyf(false, "READY=1\nSTATUS=Serving CRI v1 on %s", m->config->listen);
-        return 0;
+        return r < 0 ? r : 0;
 }
 
 int manager_run(Manager *m) {

@@ -5,6 +5,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "config-load.h"
 #include "config.h"
 #include "grpc-server.h"
 #include "macro.h"
@@ -12,6 +13,8 @@
 typedef struct Manager {
         sd_event *event;
         Config *config;
+        /* Where the configuration came from (files, flags), read again on reload. */
+        ConfigSources *sources;
         GrpcServer *grpc;
 
         sd_event_source *sigterm_source;
@@ -24,8 +27,8 @@ typedef struct Manager {
         int exit_code;
 } Manager;
 
-/* Takes ownership of config. */
-int manager_new(Config *config, Manager **ret);
+/* Takes ownership of config and sources (which may be NULL: defaults and the default files). */
+int manager_new(Config *config, ConfigSources *sources, Manager **ret);
 Manager *manager_free(Manager *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 
@@ -35,5 +38,8 @@ int manager_start(Manager *m);
 int manager_run(Manager *m);
 /* Begins a clean stop: no new connections, in-flight calls answered, then the loop exits. */
 void manager_stop(Manager *m);
-/* SIGHUP: re-read the configuration. */
+/* SIGHUP: re-read every file; apply the keys that may change live. A broken file keeps the
+ * configuration in force. */
 int manager_reload(Manager *m);
+/* Puts the daemon-wide settings of m->config into force: log level, gRPC message limits. */
+void manager_apply_config(Manager *m);
