@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <assert.h>
+#include <malloc.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -415,6 +416,7 @@ int grpc_connection_new(GrpcServer *s, int fd, GrpcConnection **ret) {
                 s->connections->prev = c;
         s->connections = c;
         s->n_connections++;
+        s->n_connections_peak = MAX(s->n_connections_peak, s->n_connections);
 
         r = sd_event_add_io(s->event, &c->io, fd, EPOLLIN, grpc_connection_on_io, c);
         if (r < 0)
@@ -457,6 +459,12 @@ GrpcConnection *grpc_connection_free(GrpcConnection *c) {
                 c->next->prev = c->prev;
         s->n_connections--;
         free(c);
+
+        /* After a burst of connections, give the freed heap back so an idle daemon stays small. */
+        if (s->n_connections == 0 && s->n_connections_peak >= 64) {
+                (void) malloc_trim(0);
+                s->n_connections_peak = 0;
+        }
 
         grpc_server_check_drained(s);
         return NULL;

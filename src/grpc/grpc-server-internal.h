@@ -31,6 +31,8 @@ struct GrpcServer {
 
         GrpcConnection *connections;  /* doubly linked list */
         unsigned n_connections;
+        /* Most connections open at once since the heap was last trimmed. */
+        unsigned n_connections_peak;
         unsigned n_calls;
 
         nghttp2_session_callbacks *h2_callbacks;

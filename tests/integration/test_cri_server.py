@@ -267,7 +267,8 @@ def http_get(path, sock_path, raw=None):
     while True:
         try:
             chunk = s.recv(65536)
-        except socket.timeout:
+        except (socket.timeout, ConnectionResetError):
+            # The server may answer and close before reading all we sent: the kernel then resets.
             break
         if not chunk:
             break

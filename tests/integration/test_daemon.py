@@ -2,6 +2,7 @@
 
 import json
 import os
+import stat
 import subprocess
 import time
 
@@ -77,12 +78,37 @@ def test_reload_keeps_serving(testhost, crio_socket):
 
 
 def test_sigterm_stops_cleanly_and_removes_socket(testhost):
+    """crio binding its own socket (no crio.socket unit, as with CRI-O): mode 0660, removed on SIGTERM."""
+    unit = "/etc/systemd/system/crio.socket"
     try:
+        testhost.run(["systemctl", "stop", "crio.service", "crio.socket"])
+        testhost.run(["mv", unit, unit + ".aside"])
+        testhost.run(["systemctl", "daemon-reload"])
+        testhost.run(["systemctl", "start", "crio.service"])
+        assert "Serving CRI on /var/run/crio/crio.sock" in testhost.run(
+            ["journalctl", "-u", "crio.service", "--no-pager"]).stdout
+        st = os.stat(testhost.path("/run/crio/crio.sock"))
+        assert stat.S_IMODE(st.st_mode) == 0o660
         testhost.run(["systemctl", "stop", "crio.service"])
         assert show(testhost, "ActiveState") == "inactive"
         assert show(testhost, "Result") == "success"
         assert not os.path.exists(testhost.path("/run/crio/crio.sock"))
         assert "shutting down" in testhost.run(["journalctl", "-u", "crio.service", "--no-pager"]).stdout
+    finally:
+        testhost.run(["systemctl", "stop", "crio.service"], check=False)
+        testhost.run(["mv", unit + ".aside", unit], check=False)
+        testhost.run(["systemctl", "daemon-reload"])
+        testhost.start_crio()
+
+
+def test_stop_with_socket_unit_keeps_listening(testhost):
+    """With crio.socket, systemd owns the socket: stopping crio leaves it listening for the next start."""
+    try:
+        testhost.run(["systemctl", "start", "crio.socket"])
+        testhost.run(["systemctl", "restart", "crio.service"])
+        testhost.run(["systemctl", "stop", "crio.service"])
+        assert show(testhost, "ActiveState", "crio.socket") == "active"
+        assert os.path.exists(testhost.path("/run/crio/crio.sock"))
     finally:
         testhost.start_crio()
 
