@@ -123,7 +123,18 @@ static void put_workloads(FILE *f, const Config *c) {
                     "annotation_prefix = \"io.crio.throttled\"\n"
                     "[crio.runtime.workloads.throttled.resources]\n"
                     "cpuset = \"0-1\"\n"
-                    "cpushares = 512");
+                    "cpushares = 512\n"
+                    "Keys of a workload and of its resources:");
+        for (size_t i = 0; i < config_keys_count; i++) {
+                const ConfigKey *k = config_keys + i;
+
+                if (k->scope != CONFIG_SCOPE_WORKLOAD)
+                        continue;
+                fprintf(f, "#   %s%s%s (%s): ", k->table, k->table[0] ? "." : "", k->name, config_type_to_string(k->type));
+                for (const char *p = k->doc; *p; p++)
+                        fputc(*p == '\n' ? ' ' : *p, f);
+                fputc('\n', f);
+        }
         fputc('\n', f);
         for (size_t i = 0; i < c->n_workloads; i++)
                 put_named(f, CONFIG_SCOPE_WORKLOAD, "crio.runtime.workloads", c->workloads[i]->name, c->workloads[i],
