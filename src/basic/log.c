@@ -159,6 +159,7 @@ static void write_journal(int level, int error, const char *file, int line, cons
                 write_console(level, file, line, message);
 }
 
+_printf_(7, 0)
 static int log_dispatch(int level, int error, const char *file, int line, const char *func,
                         const char *const *fields, const char *format, va_list ap) {
         char buf[2048];
