@@ -120,6 +120,14 @@ static int load_error(const LoadContext *ctx, const TomlValue *v, const char *pa
         return -EINVAL;
 }
 
+static char *join_path(const char *table, const char *key) {
+        char *p;
+
+        if (asprintf(&p, "%s%s%s", table, table[0] ? "." : "", key) < 0)
+                return NULL;
+        return p;
+}
+
 static int get_plain_string(const TomlValue *v, const char **ret) {
         size_t len;
 
@@ -131,9 +139,13 @@ static int get_plain_string(const TomlValue *v, const char **ret) {
         return 0;
 }
 
+/* The dotted name of the key, made only when an error needs it. */
+#define FULL_PATH ((full = join_path(parent, name)) ?: name)
+
 /* Converts a TOML value into the row's type; errors name the position of the offending value. */
-static int value_from_toml(const LoadContext *ctx, const ConfigKey *k, const char *path, const TomlValue *v,
-                           ConfigValue *ret) {
+static int value_from_toml(const LoadContext *ctx, const ConfigKey *k, const char *parent, const char *name,
+                           const TomlValue *v, ConfigValue *ret) {
+        _cleanup_free_ char *full = NULL;
         ConfigValue out = {};
         TomlType t = toml_value_type(v);
         const char *s;
@@ -145,7 +157,7 @@ static int value_from_toml(const LoadContext *ctx, const ConfigKey *k, const cha
                         break;
                 r = get_plain_string(v, &s);
                 if (r < 0)
-                        return load_error(ctx, v, path, "strings must not contain NUL");
+                        return load_error(ctx, v, FULL_PATH, "strings must not contain NUL");
                 out.string = strdup(s);
                 if (!out.string)
                         return log_oom();
@@ -173,26 +185,30 @@ static int value_from_toml(const LoadContext *ctx, const ConfigKey *k, const cha
                 if (t != TOML_STRING)
                         break;
                 if (get_plain_string(v, &s) < 0 || duration_parse(s, &out.integer) < 0)
-                        return load_error(ctx, v, path, "invalid duration \"%s\", expected e.g. \"5s\" or \"1m30s\"",
+                        return load_error(ctx, v, FULL_PATH, "invalid duration \"%s\", expected e.g. \"5s\" or \"1m30s\"",
                                           s);
                 *ret = out;
                 return 0;
         case CONFIG_TYPE_STRV: {
                 _cleanup_strv_free_ char **l = NULL;
+                size_t n = toml_array_size(v);
 
                 if (t != TOML_ARRAY)
                         break;
-                if (strv_push(&l, NULL) < 0)
+                /* Sized once: pushing item by item would be quadratic on long lists. */
+                l = calloc(n + 1, sizeof(char *));
+                if (!l)
                         return log_oom();
-                for (size_t i = 0; i < toml_array_size(v); i++) {
+                for (size_t i = 0; i < n; i++) {
                         const TomlValue *item = toml_array_get(v, i);
 
                         if (toml_value_type(item) != TOML_STRING)
-                                return load_error(ctx, item, path, "expected an array of strings, item %zu is %s",
+                                return load_error(ctx, item, FULL_PATH, "expected an array of strings, item %zu is %s",
                                                   i + 1, toml_type_name(toml_value_type(item)));
                         if (get_plain_string(item, &s) < 0)
-                                return load_error(ctx, item, path, "strings must not contain NUL");
-                        if (strv_push(&l, s) < 0)
+                                return load_error(ctx, item, FULL_PATH, "strings must not contain NUL");
+                        l[i] = strdup(s);
+                        if (!l[i])
                                 return log_oom();
                 }
                 out.strv = TAKE_PTR(l);
@@ -201,21 +217,27 @@ static int value_from_toml(const LoadContext *ctx, const ConfigKey *k, const cha
         }
         case CONFIG_TYPE_MAP: {
                 _cleanup_strv_free_ char **l = NULL;
+                size_t n = toml_table_size(v);
 
                 if (t != TOML_TABLE)
                         break;
-                if (strv_push(&l, NULL) < 0)
+                l = calloc(2 * n + 1, sizeof(char *));
+                if (!l)
                         return log_oom();
-                for (size_t i = 0; i < toml_table_size(v); i++) {
+                for (size_t i = 0; i < n; i++) {
                         const TomlValue *item = toml_table_value_at(v, i);
                         const char *key = toml_table_key_at(v, i);
 
                         if (toml_value_type(item) != TOML_STRING)
-                                return load_error(ctx, item, path, "expected a table of strings, \"%s\" is %s", key,
+                                return load_error(ctx, item, FULL_PATH, "expected a table of strings, \"%s\" is %s", key,
                                                   toml_type_name(toml_value_type(item)));
                         if (get_plain_string(item, &s) < 0 || strlen(key) != toml_table_key_length_at(v, i))
-                                return load_error(ctx, item, path, "strings must not contain NUL");
-                        if (strv_push(&l, key) < 0 || strv_push(&l, s) < 0)
+                                return load_error(ctx, item, FULL_PATH, "strings must not contain NUL");
+                        l[2 * i] = strdup(key);
+                        if (!l[2 * i])
+                                return log_oom();
+                        l[2 * i + 1] = strdup(s);
+                        if (!l[2 * i + 1])
                                 return log_oom();
                 }
                 out.strv = TAKE_PTR(l);
@@ -225,31 +247,34 @@ static int value_from_toml(const LoadContext *ctx, const ConfigKey *k, const cha
         default:
                 break;
         }
-        return load_error(ctx, v, path, "expected %s, got %s", expected_name(k->type), toml_type_name(t));
+        return load_error(ctx, v, FULL_PATH, "expected %s, got %s", expected_name(k->type), toml_type_name(t));
 }
 
-static void warn_deprecated(const ConfigKey *k, const char *where, const char *path) {
+static void warn_deprecated(const ConfigKey *k, const char *where, unsigned line, const char *parent,
+                            const char *name) {
         if (k->flags & CONFIG_DEPRECATED)
-                config_message(LOG_WARNING, "%s: %s is deprecated; replaced by %s.", where, path,
-                               k->replacement ?: "nothing");
+                config_message(LOG_WARNING, "%s%s%.0u: %s%s%s is deprecated; replaced by %s.", where,
+                               line ? ":" : "", line, parent, parent[0] ? "." : "", name, k->replacement ?: "nothing");
 }
 
-static int set_key(const LoadContext *ctx, const ConfigKey *k, void *object, const char *path, const TomlValue *v) {
+/* parent.name is only spelled out when something must be said about it: keys are many. */
+static int set_key(const LoadContext *ctx, const ConfigKey *k, void *object, const char *parent, const char *name,
+                   const TomlValue *v) {
+        _cleanup_free_ char *path = NULL;
         ConfigValue value;
         const char *why;
-        char where[PATH_MAX + 32];
         int r;
 
-        r = value_from_toml(ctx, k, path, v, &value);
+        r = value_from_toml(ctx, k, parent, name, v, &value);
         if (r < 0)
                 return r;
         why = k->check ? k->check(&value) : NULL;
         if (why) {
                 config_value_done(k, &value);
-                return load_error(ctx, v, path, "invalid value: %s", why);
+                path = join_path(parent, name);
+                return load_error(ctx, v, path ?: name, "invalid value: %s", why);
         }
-        (void) snprintf(where, sizeof where, "%s:%u", ctx->filename, toml_value_line(v));
-        warn_deprecated(k, where, path);
+        warn_deprecated(k, ctx->filename, toml_value_line(v), parent, name);
         config_value_store(k, config_key_field(k, object), &value);
         return 0;
 }
@@ -257,14 +282,6 @@ static int set_key(const LoadContext *ctx, const ConfigKey *k, void *object, con
 static void warn_unknown(const LoadContext *ctx, const TomlValue *v, const char *what, const char *path) {
         config_message(LOG_WARNING, "%s:%u: unknown %s '%s', ignoring.", ctx->filename, toml_value_line(v), what,
                        path);
-}
-
-static char *join_path(const char *table, const char *key) {
-        char *p;
-
-        if (asprintf(&p, "%s.%s", table, key) < 0)
-                return NULL;
-        return p;
 }
 
 /* The keys of one runtime handler or workload, or of a workload's [resources]. */
@@ -275,16 +292,21 @@ static int load_named(const LoadContext *ctx, ConfigScope scope, void *object, c
         for (size_t i = 0; i < toml_table_size(table); i++) {
                 const char *key = toml_table_key_at(table, i);
                 const TomlValue *v = toml_table_value_at(table, i);
-                _cleanup_free_ char *sub = join_path(path, key);
+                _cleanup_free_ char *sub = NULL;
                 const ConfigKey *k;
 
+                k = config_key_find(scope, rel_table, key);
+                if (k) {
+                        r = set_key(ctx, k, object, path, key, v);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                sub = join_path(path, key);
                 if (!sub)
                         return log_oom();
-                k = config_key_find(scope, rel_table, key);
-                if (k)
-                        r = set_key(ctx, k, object, sub, v);
-                else if (scope == CONFIG_SCOPE_WORKLOAD && rel_table[0] == '\0' &&
-                         strcmp(key, "resources") == 0 && toml_value_type(v) == TOML_TABLE)
+                if (scope == CONFIG_SCOPE_WORKLOAD && rel_table[0] == '\0' &&
+                    strcmp(key, "resources") == 0 && toml_value_type(v) == TOML_TABLE)
                         r = load_named(ctx, scope, object, "resources", sub, v);
                 else {
                         warn_unknown(ctx, v, toml_value_type(v) == TOML_TABLE ? "table" : "key", sub);
@@ -332,16 +354,20 @@ static int load_table(const LoadContext *ctx, const char *path, const TomlValue 
         for (size_t i = 0; i < toml_table_size(table); i++) {
                 const char *key = toml_table_key_at(table, i);
                 const TomlValue *v = toml_table_value_at(table, i);
-                _cleanup_free_ char *sub = join_path(path, key);
+                _cleanup_free_ char *sub = NULL;
                 const ConfigKey *k;
 
+                k = config_key_find(CONFIG_SCOPE_GLOBAL, path, key);
+                if (k) {
+                        r = set_key(ctx, k, ctx->config, path, key, v);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                sub = join_path(path, key);
                 if (!sub)
                         return log_oom();
-
-                k = config_key_find(CONFIG_SCOPE_GLOBAL, path, key);
-                if (k)
-                        r = set_key(ctx, k, ctx->config, sub, v);
-                else if (toml_value_type(v) == TOML_TABLE && config_table_known(sub))
+                if (toml_value_type(v) == TOML_TABLE && config_table_known(sub))
                         r = load_table(ctx, sub, v);
                 else if (toml_value_type(v) == TOML_TABLE && strcmp(sub, "crio.runtime.runtimes") == 0)
                         r = load_collection(ctx, CONFIG_SCOPE_RUNTIME, sub, v);
@@ -516,7 +542,7 @@ int config_apply_overrides(Config *c, const ConfigSources *s) {
                         return -EINVAL;
                 }
                 (void) snprintf(where, sizeof where, "--%s", k->option);
-                warn_deprecated(k, where, k->name);
+                warn_deprecated(k, where, 0, "", k->name);
 
                 if (again && k->type == CONFIG_TYPE_STRV) {
                         char ***field = config_key_field(k, c);
@@ -635,21 +661,57 @@ int config_finalize(Config *c) {
         return 0;
 }
 
-static int not_acted_push(Config *c, const char *prefix, const ConfigKey *k) {
-        _cleanup_free_ char *name = NULL;
+/* A list that grows geometrically: there may be thousands of handlers. */
+typedef struct NameList {
+        char **items;
+        size_t n, allocated;
+} NameList;
 
-        if (asprintf(&name, "%s%s%s%s", prefix, k->table, k->table[0] ? "." : "", k->name) < 0)
+/* Takes name. */
+static int not_acted_push(NameList *l, char *name) {
+        if (!name)
                 return -ENOMEM;
-        return strv_push(&c->not_acted_on, name);
+        if (l->n + 2 > l->allocated) {
+                size_t want = MAX(l->allocated * 2, (size_t) 16);
+                char **p = reallocarray(l->items, want, sizeof(char *));
+
+                if (!p) {
+                        free(name);
+                        return -ENOMEM;
+                }
+                l->items = p;
+                l->allocated = want;
+        }
+        l->items[l->n++] = name;
+        l->items[l->n] = NULL;
+        return 0;
 }
+
+static char *key_name(const char *format, ...) _printf_(1, 2);
+static char *key_name(const char *format, ...) {
+        va_list ap;
+        char *p;
+        int r;
+
+        va_start(ap, format);
+        r = vasprintf(&p, format, ap);
+        va_end(ap);
+        return r < 0 ? NULL : p;
+}
+
+static int collect_not_acted_on(Config *c, const Config *defaults);
 
 int config_collect_not_acted_on(Config *c) {
         _cleanup_(config_freep) Config *defaults = NULL;
-        int r;
 
         c->not_acted_on = strv_free(c->not_acted_on);
         if (config_new_default(&defaults) < 0)
                 return -ENOMEM;
+        return collect_not_acted_on(c, defaults);
+}
+
+static int collect_not_acted_on(Config *c, const Config *defaults) {
+        NameList l = {};
 
         for (size_t i = 0; i < config_keys_count; i++) {
                 const ConfigKey *k = config_keys + i;
@@ -658,14 +720,13 @@ int config_collect_not_acted_on(Config *c) {
                         continue;
 
                 if (k->scope == CONFIG_SCOPE_GLOBAL) {
-                        if (!config_key_is_default(k, c) && not_acted_push(c, "", k) < 0)
-                                return -ENOMEM;
+                        if (!config_key_is_default(k, c) && not_acted_push(&l, key_name("%s.%s", k->table, k->name)) < 0)
+                                goto oom;
                         continue;
                 }
 
                 for (size_t j = 0; k->scope == CONFIG_SCOPE_RUNTIME && j < c->n_runtimes; j++) {
                         RuntimeHandler *h = c->runtimes[j], *builtin = config_find_runtime(defaults, h->name);
-                        _cleanup_free_ char *prefix = NULL;
                         bool is_default;
 
                         /* A built-in handler is compared with its own built-in values. */
@@ -675,27 +736,21 @@ int config_collect_not_acted_on(Config *c) {
                                 is_default = config_value_equal(k, &a, &b);
                         } else
                                 is_default = config_key_is_default(k, h);
-                        if (is_default)
-                                continue;
-                        if (asprintf(&prefix, "crio.runtime.runtimes.%s.", h->name) < 0)
-                                return -ENOMEM;
-                        r = not_acted_push(c, prefix, k);
-                        if (r < 0)
-                                return r;
+                        if (!is_default &&
+                            not_acted_push(&l, key_name("crio.runtime.runtimes.%s.%s", h->name, k->name)) < 0)
+                                goto oom;
                 }
-                for (size_t j = 0; k->scope == CONFIG_SCOPE_WORKLOAD && j < c->n_workloads; j++) {
-                        _cleanup_free_ char *prefix = NULL;
-
-                        if (config_key_is_default(k, c->workloads[j]))
-                                continue;
-                        if (asprintf(&prefix, "crio.runtime.workloads.%s.", c->workloads[j]->name) < 0)
-                                return -ENOMEM;
-                        r = not_acted_push(c, prefix, k);
-                        if (r < 0)
-                                return r;
-                }
+                for (size_t j = 0; k->scope == CONFIG_SCOPE_WORKLOAD && j < c->n_workloads; j++)
+                        if (!config_key_is_default(k, c->workloads[j]) &&
+                            not_acted_push(&l, key_name("crio.runtime.workloads.%s.%s%s%s", c->workloads[j]->name,
+                                                        k->table, k->table[0] ? "." : "", k->name)) < 0)
+                                goto oom;
         }
+        c->not_acted_on = l.items;
         return 0;
+oom:
+        strv_free(l.items);
+        return -ENOMEM;
 }
 
 void config_warn_not_acted_on(const Config *c) {
