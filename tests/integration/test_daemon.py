@@ -149,3 +149,28 @@ def test_unit_matches_cri_o_shape(repo_root):
     for line in ("Type=notify", "ExecReload=/bin/kill -s HUP $MAINPID", "OOMScoreAdjust=-999",
                  "Restart=on-failure", "WatchdogSec="):
         assert line in text, line
+
+
+def run_outside(build_dir, tmp_path, *args):
+    """crio outside systemd: logs go to stderr. Returns (stderr text) after a SIGTERM stop."""
+    sock = str(tmp_path / "crio.sock")
+    p = subprocess.Popen([os.path.join(build_dir, "src", "crio"), "--listen", sock, *args],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env={k: v for k, v in os.environ.items() if k not in ("JOURNAL_STREAM", "NOTIFY_SOCKET")})
+    try:
+        wait_for(lambda: os.path.exists(sock), what="crio socket")
+        with CriClient(sock) as c:
+            assert c.runtime.Version(c.pb.VersionRequest(), timeout=5).runtime_name == "cri-o"
+    finally:
+        p.terminate()
+        _, err = p.communicate(timeout=15)
+    assert p.returncode == 0
+    assert not os.path.exists(sock), "socket left behind"
+    return err
+
+
+def test_stderr_logging_and_level(build_dir, tmp_path):
+    err = run_outside(build_dir, tmp_path)
+    assert 'level=info msg="Serving CRI on' in err
+    err = run_outside(build_dir, tmp_path, "--log-level", "error")
+    assert "level=info" not in err
