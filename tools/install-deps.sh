@@ -32,6 +32,8 @@ PACKAGES=(
   "skopeo                    skopeo"
   "umoci                     umoci"
   "docker-registry           docker-distribution"
+  "busybox-static            busybox"
+  "apache2-utils             httpd-tools"
   "iproute2                  iproute"
   "util-linux                util-linux"
   "python3-grpcio            python3-grpcio"
