@@ -37,16 +37,21 @@ typedef struct TestEntry {
 typedef struct TestBuffer {
         void *data;
         size_t size;
+        size_t alloc;
 } TestBuffer;
 
 static la_ssize_t test_buffer_write(struct archive *a, void *userdata, const void *buf, size_t n) {
         TestBuffer *b = userdata;
-        void *nd = realloc(b->data, b->size + n);
 
-        if (!nd)
-                return -1;
-        memcpy((char *) nd + b->size, buf, n);
-        b->data = nd;
+        if (b->size + n > b->alloc) {
+                size_t na = MAX(b->alloc * 2, b->size + n);
+                void *nd = realloc(b->data, na);
+                if (!nd)
+                        return -1;
+                b->data = nd;
+                b->alloc = na;
+        }
+        memcpy((char *) b->data + b->size, buf, n);
         b->size += n;
         return (la_ssize_t) n;
 }

@@ -713,11 +713,13 @@ int image_store_remove_image(ImageStore *s, const char *id, ImageStoreInUseFunc 
 
 int image_store_remove_name(ImageStore *s, const char *name) {
         ImageRecord *r = image_store_find_by_name(s, name);
+        int k;
 
         if (!r)
                 return 0;
         (void) image_strv_remove(r->names, name);
-        return save_images(s) < 0 ? -EIO : 1;
+        k = save_images(s);
+        return k < 0 ? k : 1;
 }
 
 int image_store_set_pinned(ImageStore *s, const char *id, bool pinned) {

@@ -2,6 +2,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <linux/openat2.h>
 #include <string.h>
@@ -136,7 +137,7 @@ static la_ssize_t outer_read(struct archive *a, void *userdata, const void **buf
         if (u->compressed) {
                 r = digest_verifier_update(u->compressed, u->input_buf, n);
                 if (r < 0) {
-                        fail(u, r == -EFBIG ? -EFBIG : r);
+                        fail(u, r);
                         archive_set_error(a, -r, "compressed layer larger than declared");
                         return -1;
                 }
