@@ -47,7 +47,7 @@ static int print_config(ConfigFlags *flags) {
                 r = config_load(flags->sources, &config);
         if (r < 0)
                 return r;
-        return config_write_toml(config, stdout);
+        return config_write_toml(config, /* comment_defaults= */ true, stdout);
 }
 
 static int run_daemon(ConfigFlags *flags) {
@@ -55,12 +55,11 @@ static int run_daemon(ConfigFlags *flags) {
         _cleanup_(config_freep) Config *config = NULL;
         int r;
 
-        log_info("Starting crio %s (git commit %s).", CRIO_VERSION, CRIO_GIT_COMMIT);
-
         r = config_load(flags->sources, &config);
         if (r < 0)
                 return log_error_errno(r, "Invalid configuration, not starting.");
         log_set_max_level(log_level_from_string(config->log_level));
+        log_info("Starting crio %s (git commit %s).", CRIO_VERSION, CRIO_GIT_COMMIT);
         config_warn_not_acted_on(config);
         r = config_verify_host(config);
         if (r < 0)

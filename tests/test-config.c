@@ -40,6 +40,18 @@ static int load(Config *c, const char *text) {
         return config_load_text(c, text, strlen(text), "test.conf");
 }
 
+/* What `crio config` prints: defaults commented out. */
+static char *commented(const Config *c) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f || config_write_toml(c, /* comment_defaults= */ true, f) < 0)
+                abort();
+        fclose(f);
+        return buf;
+}
+
 static char tmpdir[] = "/tmp/test-config-XXXXXX";
 
 static void write_file(const char *name, const char *text) {
@@ -282,6 +294,22 @@ static void test_install_guide(void) {
         TAP_IS_INT(config_to_toml(again, &text2), 0, "round trip: print again");
         TAP_IS_STR(text2, text, "round trip: identical");
         TAP_OK(config_runtimes_equal(c, again), "round trip: same handlers");
+
+        /* The same through the commented form `crio config` prints. */
+        {
+                _cleanup_(config_freep) Config *third = NULL;
+                _cleanup_free_ char *a = commented(c), *b = NULL, *full = NULL;
+
+                TAP_OK(strstr(a, "\n# log_level = \"info\"") && strstr(a, "\nconmon = \"/usr/bin/conmon\""),
+                       "crio config comments out defaults only");
+                TAP_IS_INT(config_new_default(&third), 0, "commented round trip: defaults");
+                TAP_IS_INT(load(third, a), 0, "commented round trip: loads");
+                TAP_IS_INT(config_finalize(third), 0, "commented round trip: finalize");
+                b = commented(third);
+                TAP_IS_STR(b, a, "commented round trip: identical");
+                TAP_IS_INT(config_to_toml(third, &full), 0, "commented round trip: full form");
+                TAP_IS_STR(full, text, "commented round trip: same values as the full form");
+        }
 }
 
 /* Round trip of a file setting every key to a non-default value. */

@@ -141,7 +141,7 @@ static void put_workloads(FILE *f, const Config *c) {
                           false);
 }
 
-int config_write_toml(const Config *c, FILE *f) {
+int config_write_toml(const Config *c, bool comment_defaults, FILE *f) {
         _cleanup_(config_freep) Config *defaults = NULL;
 
         if (config_new_default(&defaults) < 0)
@@ -166,10 +166,10 @@ int config_write_toml(const Config *c, FILE *f) {
 
                         if (k->scope != CONFIG_SCOPE_GLOBAL || (k->flags & CONFIG_ALIAS) || strcmp(k->table, table) != 0)
                                 continue;
-                        put_key(f, k, c, config_key_is_default(k, c));
+                        put_key(f, k, c, comment_defaults && config_key_is_default(k, c));
                 }
                 if (strcmp(table, "crio.runtime") == 0) {
-                        put_runtimes(f, c, defaults);
+                        put_runtimes(f, c, comment_defaults ? defaults : NULL);
                         put_workloads(f, c);
                 }
         }
@@ -185,7 +185,7 @@ int config_to_toml(const Config *c, char **ret) {
         f = open_memstream(&buf, &size);
         if (!f)
                 return -ENOMEM;
-        r = config_write_toml(c, f);
+        r = config_write_toml(c, /* comment_defaults= */ false, f);
         if (fclose(f) != 0 || r < 0)
                 return r < 0 ? r : -ENOMEM;
         *ret = TAKE_PTR(buf);

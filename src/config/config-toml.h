@@ -5,8 +5,9 @@
 
 #include "config.h"
 
-/* The configuration as a commented crio.conf (GET /config and `crio config`): every key with its
- * documentation; keys holding their default are commented out, so the file reads back to the
- * same values. malloc()ed. */
+/* The configuration as a crio.conf: every key with its documentation. With comment_defaults
+ * (`crio config`), keys holding their default are commented out, as CRI-O prints them; without
+ * (GET /config, as CRI-O answers it) every value is set. Either reads back to the same values. */
+int config_write_toml(const Config *c, bool comment_defaults, FILE *f);
+/* The uncommented form, malloc()ed. */
 int config_to_toml(const Config *c, char **ret);
-int config_write_toml(const Config *c, FILE *f);

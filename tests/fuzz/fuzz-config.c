@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -37,5 +38,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 return 0;
         if (strcmp(text, text2) != 0)
                 abort();
+
+        /* `crio config` comments defaults out; that form must read back the same too. */
+        {
+                _cleanup_(config_freep) Config *third = NULL;
+                _cleanup_free_ char *commented = NULL, *text3 = NULL;
+                size_t n = 0;
+                FILE *f = open_memstream(&commented, &n);
+
+                if (!f)
+                        return 0;
+                if (config_write_toml(c, /* comment_defaults= */ true, f) < 0) {
+                        fclose(f);
+                        return 0;
+                }
+                if (fclose(f) != 0 || config_new_default(&third) < 0)
+                        return 0;
+                if (config_load_text(third, commented, n, "commented.conf") < 0 || config_finalize(third) < 0)
+                        abort();
+                if (config_to_toml(third, &text3) < 0)
+                        return 0;
+                if (strcmp(text, text3) != 0)
+                        abort();
+        }
         return 0;
 }
