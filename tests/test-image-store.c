@@ -11,7 +11,9 @@
 #include "tap.h"
 
 /* Paths here are short temp paths; the checks would only flag the theoretical PATH_MAX case. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 static char *tmp_path;
 static int tmp_fd = -EBADF;
