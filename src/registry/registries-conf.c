@@ -581,7 +581,7 @@ int registries_conf_load(const char *path, const char *dropin_dir, RegistriesCon
                 }
                 if (d)
                         closedir(d);
-                if (r >= 0) {
+                if (r >= 0 && n_names > 0) {
                         qsort(names, n_names, sizeof(char *), compare_strings);
                         for (size_t i = 0; i < n_names && r >= 0; i++)
                                 r = registries_conf_load_file(c, names[i], ret_error);
