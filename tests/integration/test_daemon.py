@@ -104,12 +104,16 @@ def test_sigterm_stops_cleanly_and_removes_socket(testhost):
 def test_stop_with_socket_unit_keeps_listening(testhost):
     """With crio.socket, systemd owns the socket: stopping crio leaves it listening for the next start."""
     try:
+        testhost.run(["systemctl", "stop", "crio.service", "crio.socket"])
         testhost.run(["systemctl", "start", "crio.socket"])
-        testhost.run(["systemctl", "restart", "crio.service"])
+        testhost.run(["systemctl", "start", "crio.service"])
+        assert "socket passed by systemd" in testhost.run(
+            ["journalctl", "-u", "crio.service", "-n", "5", "--no-pager"]).stdout
         testhost.run(["systemctl", "stop", "crio.service"])
         assert show(testhost, "ActiveState", "crio.socket") == "active"
         assert os.path.exists(testhost.path("/run/crio/crio.sock"))
     finally:
+        testhost.run(["systemctl", "stop", "crio.service", "crio.socket"], check=False)
         testhost.start_crio()
 
 
