@@ -10,6 +10,8 @@
 #include "config-man.h"
 #include "config-toml.h"
 #include "crio-build.h"
+#include "crio-git-commit.h"
+#include "crio-git-state.h"
 #include "log.h"
 #include "manager.h"
 

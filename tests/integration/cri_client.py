@@ -78,13 +78,13 @@ def _main():
                   f"RuntimeVersion:  {v.runtime_version}\nRuntimeApiVersion:  {v.runtime_api_version}")
         elif args.command == "info":
             s = cri.runtime.Status(pb.StatusRequest(verbose=True), timeout=5)
-            out = {"status": json_format.MessageToDict(s.status)}
+            out = {"status": json_format.MessageToDict(s.status, including_default_value_fields=True)}
             for k, v in s.info.items():
                 out[k] = json.loads(v)
             print(json.dumps(out, indent=2))
         else:
             r = cri.runtime.RuntimeConfig(pb.RuntimeConfigRequest(), timeout=5)
-            print(json.dumps(json_format.MessageToDict(r), indent=2))
+            print(json.dumps(json_format.MessageToDict(r, including_default_value_fields=True), indent=2))
 
 
 if __name__ == "__main__":
