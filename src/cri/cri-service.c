@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cri-call.h"
+#include "cri-image.h"
 #include "cri-runtime.h"
 #include "cri-service.h"
 
@@ -42,12 +43,12 @@ const GrpcMethod cri_methods[] = {
         { RUNTIME("StreamPodSandboxMetrics"), cri_call_unimplemented, true },
         { RUNTIME("RuntimeConfig"), cri_runtime_config, false },
         { RUNTIME("UpdatePodSandboxResources"), cri_call_unimplemented, false },
-        { IMAGE("ListImages"), cri_call_unimplemented, false },
-        { IMAGE("StreamImages"), cri_call_unimplemented, true },
-        { IMAGE("ImageStatus"), cri_call_unimplemented, false },
-        { IMAGE("PullImage"), cri_call_unimplemented, false },
-        { IMAGE("RemoveImage"), cri_call_unimplemented, false },
-        { IMAGE("ImageFsInfo"), cri_call_unimplemented, false },
+        { IMAGE("ListImages"), cri_image_list, false },
+        { IMAGE("StreamImages"), cri_image_stream, true },
+        { IMAGE("ImageStatus"), cri_image_status, false },
+        { IMAGE("PullImage"), cri_image_pull, false },
+        { IMAGE("RemoveImage"), cri_image_remove, false },
+        { IMAGE("ImageFsInfo"), cri_image_fs_info, false },
 };
 
 const size_t cri_methods_count = ELEMENTSOF(cri_methods);

@@ -83,6 +83,9 @@ Manager *manager_free(Manager *m) {
                 return NULL;
 
         grpc_server_free(m->grpc);
+        /* Pulls hold layers of the store: they go first. */
+        image_puller_free(m->image_puller);
+        image_store_free(m->image_store);
         sd_event_source_unref(m->sigterm_source);
         sd_event_source_unref(m->sigint_source);
         sd_event_source_unref(m->sighup_source);
@@ -140,8 +143,36 @@ static int manager_listen(Manager *m) {
         return 0;
 }
 
+int manager_load_images(Manager *m) {
+        const char *conf = getenv("CONTAINERS_REGISTRIES_CONF");
+        int r;
+
+        if (m->image_store)
+                return 0;
+        r = image_store_open(m->config->root, &m->image_store);
+        if (r < 0)
+                return log_error_errno(r, "Failed to open the image store in %s: %m", m->config->root);
+
+        /* containers/image's variable for another registries.conf, without drop-ins. */
+        r = image_puller_new(m->event, m->image_store, &(ImagePullerSettings) {
+                        .registries_conf = conf && *conf ? conf : NULL,
+                        .registries_conf_dir = conf && *conf ? "" : NULL,
+                        .global_auth_file = m->config->global_auth_file,
+                        .insecure_registries = m->config->insecure_registries,
+                        .progress_timeout_usec = m->config->pull_progress_timeout > 0 ?
+                                (uint64_t) m->config->pull_progress_timeout / 1000U : 0,
+                }, &m->image_puller);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up image pulls: %m");
+        return 0;
+}
+
 int manager_start(Manager *m) {
         int r;
+
+        r = manager_load_images(m);
+        if (r < 0)
+                return r;
 
         r = manager_listen(m);
         if (r < 0)

@@ -8,6 +8,8 @@
 #include "config-load.h"
 #include "config.h"
 #include "grpc-server.h"
+#include "image-pull.h"
+#include "image-store.h"
 #include "macro.h"
 
 typedef struct Manager {
@@ -16,6 +18,9 @@ typedef struct Manager {
         /* Where the configuration came from (files, flags), read again on reload. */
         ConfigSources *sources;
         GrpcServer *grpc;
+        /* The image store under [crio] root and the pulls into it, opened by manager_load_images(). */
+        ImageStore *image_store;
+        ImagePuller *image_puller;
 
         sd_event_source *sigterm_source;
         sd_event_source *sigint_source;
@@ -34,6 +39,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 
 /* Binds the CRI socket (or takes it from systemd), then tells systemd we are ready. */
 int manager_start(Manager *m);
+/* Opens the image store and sets up pulling into it. */
+int manager_load_images(Manager *m);
 /* Runs the loop until SIGTERM/SIGINT; returns the exit code. */
 int manager_run(Manager *m);
 /* Begins a clean stop: no new connections, in-flight calls answered, then the loop exits. */

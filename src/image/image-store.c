@@ -401,13 +401,34 @@ static int append_layer(ImageStore *s, ImageLayer *l) {
         return 0;
 }
 
-int image_store_add_layer(ImageStore *s, int input_fd, const ImageLayerAddOptions *options, ImageLayer **ret) {
-        _cleanup_(layer_unpack_result_done) LayerUnpackResult result = {};
-        _cleanup_(image_layer_freep) ImageLayer *layer = NULL;
+struct ImageLayerUnpacked {
+        ImageStore *store;
+        char *tmp;                      /* the temp directory below the layers directory */
+        char *compressed_digest;
+        LayerUnpackResult result;
+};
+
+ImageLayerUnpacked *image_layer_unpacked_free(ImageLayerUnpacked *u) {
+        if (!u)
+                return NULL;
+        if (u->tmp)
+                (void) image_fs_remove_tree(u->store->layers_fd, u->tmp);
+        free(u->tmp);
+        free(u->compressed_digest);
+        layer_unpack_result_done(&u->result);
+        return mfree(u);
+}
+
+const char *image_layer_unpacked_diff_id(const ImageLayerUnpacked *u) {
+        return u->result.diff_id;
+}
+
+/* Touches only the fds fixed at open, never the indexes: safe on a worker thread. */
+int image_store_unpack_layer(ImageStore *s, int input_fd, const ImageLayerAddOptions *options,
+                             ImageLayerUnpacked **ret) {
+        _cleanup_(image_layer_unpacked_freep) ImageLayerUnpacked *u = NULL;
         _cleanup_close_ int tmp_fd = -EBADF, diff_fd = -EBADF;
-        _cleanup_free_ char *tmp = NULL;
         LayerUnpackOptions unpack;
-        ImageLayer *existing;
         int r;
 
         if (options && options->expected_diff_id && !digest_is_valid(options->expected_diff_id))
@@ -424,67 +445,76 @@ int image_store_add_layer(ImageStore *s, int input_fd, const ImageLayerAddOption
                 unpack.compressed_size = options->compressed_digest ? options->compressed_size : -1;
         }
 
-        r = image_fs_temp_name("layer", &tmp);
+        u = calloc(1, sizeof(ImageLayerUnpacked));
+        if (!u)
+                return -ENOMEM;
+        u->store = s;
+        if (options && options->compressed_digest) {
+                u->compressed_digest = strdup(options->compressed_digest);
+                if (!u->compressed_digest)
+                        return -ENOMEM;
+        }
+
+        r = image_fs_temp_name("layer", &u->tmp);
         if (r < 0)
                 return r;
-        if (mkdirat(s->layers_fd, tmp, 0700) < 0)
+        if (mkdirat(s->layers_fd, u->tmp, 0700) < 0) {
+                u->tmp = mfree(u->tmp);
                 return -errno;
-        tmp_fd = openat(s->layers_fd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (tmp_fd < 0) {
-                r = -errno;
-                goto fail;
         }
+        tmp_fd = openat(s->layers_fd, u->tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (tmp_fd < 0)
+                return -errno;
         if (mkdirat(tmp_fd, "diff", 0755) < 0 ||
-            (diff_fd = openat(tmp_fd, "diff", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-                r = -errno;
-                goto fail;
-        }
+            (diff_fd = openat(tmp_fd, "diff", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+                return -errno;
 
-        r = layer_unpack(input_fd, diff_fd, &unpack, &result);
-        if (r < 0) {
-                log_debug_errno(r, "Failed to unpack layer %s: %m",
-                                options && options->compressed_digest ? options->compressed_digest : "");
-                goto fail;
-        }
-        if (options && options->expected_diff_id && strcmp(options->expected_diff_id, result.diff_id) != 0) {
-                r = log_debug_errno(EBADMSG, "Layer has diff id %s, expected %s.", result.diff_id,
-                                    options->expected_diff_id);
-                goto fail;
-        }
+        r = layer_unpack(input_fd, diff_fd, &unpack, &u->result);
+        if (r < 0)
+                return log_debug_errno(r, "Failed to unpack layer %s: %m", u->compressed_digest ?: "");
+        if (options && options->expected_diff_id && strcmp(options->expected_diff_id, u->result.diff_id) != 0)
+                return log_debug_errno(EBADMSG, "Layer has diff id %s, expected %s.", u->result.diff_id,
+                                       options->expected_diff_id);
 
-        existing = image_store_get_layer(s, result.diff_id);
+        /* The files must be durable before any index names the layer. */
+        if (syncfs(diff_fd) < 0)
+                return -errno;
+
+        *ret = TAKE_PTR(u);
+        return 0;
+}
+
+int image_store_commit_layer(ImageStore *s, ImageLayerUnpacked *u, ImageLayer **ret) {
+        _cleanup_(image_layer_freep) ImageLayer *layer = NULL;
+        ImageLayer *existing;
+        int r;
+
+        if (u->store != s)
+                return -EINVAL;
+
+        existing = image_store_get_layer(s, u->result.diff_id);
         if (existing) {
                 /* Another pull won the race: share its copy. */
-                (void) image_fs_remove_tree(s->layers_fd, tmp);
                 existing->n_refs++;
                 *ret = existing;
                 return 0;
         }
 
-        r = image_layer_new(result.diff_id, &layer);
+        r = image_layer_new(u->result.diff_id, &layer);
         if (r < 0)
-                goto fail;
-        layer->size = result.size;
-        layer->compressed_size = result.compressed_size;
-        if (options && options->compressed_digest) {
-                layer->compressed_digest = strdup(options->compressed_digest);
-                if (!layer->compressed_digest) {
-                        r = -ENOMEM;
-                        goto fail;
-                }
+                return r;
+        layer->size = u->result.size;
+        layer->compressed_size = u->result.compressed_size;
+        if (u->compressed_digest) {
+                layer->compressed_digest = strdup(u->compressed_digest);
+                if (!layer->compressed_digest)
+                        return -ENOMEM;
         }
 
-        /* The files must be durable before any index names the layer. */
-        if (syncfs(diff_fd) < 0) {
-                r = -errno;
-                goto fail;
-        }
         (void) image_fs_remove_tree(s->layers_fd, layer->id);  /* an unlisted leftover */
-        if (renameat(s->layers_fd, tmp, s->layers_fd, layer->id) < 0) {
-                r = -errno;
-                goto fail;
-        }
-        tmp = mfree(tmp);
+        if (renameat(s->layers_fd, u->tmp, s->layers_fd, layer->id) < 0)
+                return -errno;
+        u->tmp = mfree(u->tmp);
         if (fsync(s->layers_fd) < 0) {
                 r = -errno;
                 remove_layer_dir(s, layer->id);
@@ -503,15 +533,20 @@ int image_store_add_layer(ImageStore *s, int input_fd, const ImageLayerAddOption
                 return r;
         }
         layer->n_refs = 1;
-        log_debug("Stored layer %s (%" PRIu64 " bytes, %" PRIu64 " entries).", layer->diff_id, result.size,
-                  result.n_entries);
+        log_debug("Stored layer %s (%" PRIu64 " bytes, %" PRIu64 " entries).", layer->diff_id, u->result.size,
+                  u->result.n_entries);
         *ret = TAKE_PTR(layer);
         return 0;
+}
 
-fail:
-        if (tmp)
-                (void) image_fs_remove_tree(s->layers_fd, tmp);
-        return r;
+int image_store_add_layer(ImageStore *s, int input_fd, const ImageLayerAddOptions *options, ImageLayer **ret) {
+        _cleanup_(image_layer_unpacked_freep) ImageLayerUnpacked *u = NULL;
+        int r;
+
+        r = image_store_unpack_layer(s, input_fd, options, &u);
+        if (r < 0)
+                return r;
+        return image_store_commit_layer(s, u, ret);
 }
 
 ImageRecord *image_store_find_by_id(ImageStore *s, const char *id) {

@@ -52,6 +52,17 @@ ImageLayer *image_store_get_layer(ImageStore *s, const char *diff_id) _pure_;
  * returns it held: the caller passes it to an image or releases it. If the store has the layer
  * already, the new copy is dropped and the stored one held. */
 int image_store_add_layer(ImageStore *s, int input_fd, const ImageLayerAddOptions *options, ImageLayer **ret);
+/* The same in two steps, so the unpacking can run on a worker thread: image_store_unpack_layer()
+ * touches no index and may run on any thread while the loop keeps using the store;
+ * image_store_commit_layer() must run on the store's thread. Freeing an uncommitted result
+ * deletes its temp directory. */
+typedef struct ImageLayerUnpacked ImageLayerUnpacked;
+int image_store_unpack_layer(ImageStore *s, int input_fd, const ImageLayerAddOptions *options,
+                             ImageLayerUnpacked **ret);
+int image_store_commit_layer(ImageStore *s, ImageLayerUnpacked *u, ImageLayer **ret);
+ImageLayerUnpacked *image_layer_unpacked_free(ImageLayerUnpacked *u);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ImageLayerUnpacked *, image_layer_unpacked_free);
+const char *image_layer_unpacked_diff_id(const ImageLayerUnpacked *u) _pure_;
 /* Holds a stored layer so that removing images does not delete it while a pull still needs it. */
 int image_store_hold_layer(ImageStore *s, const char *diff_id, ImageLayer **ret);
 /* Drops a hold; the layer goes when nothing else uses it. */
