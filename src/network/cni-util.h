@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Small helpers shared by the CNI files: NULL-terminated string arrays, versions, whole-file reads. */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "macro.h"
+
+char **cni_strv_free(char **l);
+DEFINE_TRIVIAL_CLEANUP_FUNC(char **, cni_strv_free);
+size_t cni_strv_length(char *const *l) _pure_;
+bool cni_strv_contains(char *const *l, const char *s) _pure_;
+int cni_strv_copy(char *const *l, char ***ret);
+int cni_strv_push(char ***l, const char *s);
+/* Joins with sep; an empty or NULL list gives "". */
+int cni_strv_join(char *const *l, const char *sep, char **ret);
+
+/* Compares two CNI versions ("0.3.1", "1.0.0"); -EINVAL if either is not of the form X.Y.Z. */
+int cni_version_compare(const char *a, const char *b, int *ret);
+/* The versions whose configs and results we understand: 0.1.0 up to 1.1.0. */
+bool cni_version_supported(const char *v) _pure_;
+
+/* Reads a whole regular file relative to dir_fd (or AT_FDCWD), refusing more than max bytes. */
+int cni_read_file_at(int dir_fd, const char *path, size_t max, char **ret, size_t *ret_size);
+/* Writes a file crash-safely: a temporary file beside it, fsync, rename, fsync of the directory. */
+int cni_write_file_atomic_at(int dir_fd, const char *name, const char *data, size_t size, int mode);
+
+/* Creates a directory and its parents (mode for the ones created). */
+int cni_mkdir_p(const char *path, int mode);
+
+/* libcni's rules: network names and container IDs are a letter or digit, then letters, digits,
+ * '_', '.', '-'; interface names are 1 to 15 characters without '/', ':' or white space. They are
+ * also file name parts of the cache. */
+bool cni_network_name_valid(const char *s) _pure_;
+bool cni_container_id_valid(const char *s) _pure_;
+bool cni_ifname_valid(const char *s) _pure_;
