@@ -257,6 +257,10 @@ bool systemd_request_is_pending(SystemdRequest *r) {
         return r && r->state != REQUEST_DONE && r->client;
 }
 
+unsigned systemd_request_get_n_dropped(SystemdRequest *r) {
+        return r ? r->retries : 0;
+}
+
 /* Finishes r: detaches it, runs its callback once, frees it if it is the client's. */
 static void request_complete(SystemdRequest *r, int error, const char *result) {
         bool floating = r->floating;

@@ -85,6 +85,8 @@ size_t systemd_client_n_pending(SystemdClient *c) _pure_;
 SystemdRequest *systemd_request_free(SystemdRequest *r);
 DEFINE_TRIVIAL_CLEANUP_FUNC(SystemdRequest *, systemd_request_free);
 bool systemd_request_is_pending(SystemdRequest *r) _pure_;
+/* How many properties the request dropped because systemd did not know them. */
+unsigned systemd_request_get_n_dropped(SystemdRequest *r) _pure_;
 
 /* StartTransientUnit of a slice (name must be a valid slice name; systemd creates the parents its
  * dashes name). properties may be NULL; CollectMode=inactive-or-failed is added unless given. */
