@@ -35,6 +35,7 @@ PACKAGES=(
   "busybox-static            busybox"
   "apache2-utils             httpd-tools"
   "iproute2                  iproute"
+  "iptables                  iptables"
   "util-linux                util-linux"
   "python3-grpcio            python3-grpcio"
   "python3-grpc-tools        python3-grpcio-tools"
