@@ -959,7 +959,8 @@ static int on_match_installed(sd_bus_message *m, void *userdata, sd_bus_error *r
         const sd_bus_error *e = sd_bus_message_get_error(m);
 
         if (e)
-                log_warning("Failed to add a D-Bus match for systemd's signals: %s: %s", e->name, e->message);
+                log_warning("Failed to add a D-Bus match for systemd's signals: %s: %s",
+                            e->name, e->message);
         return 0;
 }
 
