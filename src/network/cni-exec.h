@@ -130,7 +130,8 @@ int cni_exec_check(CniExec *x, CniNetwork *network, const CniRuntimeConf *rt, Cn
 int cni_exec_version(CniExec *x, const char *type, CniOperationHandler handler, void *userdata,
                      CniOperation **ret);
 
-/* Frees an operation; one still running is cancelled, its plugin killed and reaped (no rollback). */
+/* Frees an operation; one still running is cancelled, its plugin killed and reaped (no rollback).
+ * Operations point to their CniExec: free them before it. */
 CniOperation *cni_operation_free(CniOperation *op);
 DEFINE_TRIVIAL_CLEANUP_FUNC(CniOperation *, cni_operation_free);
 
