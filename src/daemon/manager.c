@@ -9,6 +9,7 @@
 #include "config-reload.h"
 #include "cri-service.h"
 #include "log.h"
+#include "manager-dbus.h"
 #include "manager.h"
 
 /* How long in-flight calls may take to finish once a stop is asked for. */
@@ -83,6 +84,8 @@ Manager *manager_free(Manager *m) {
                 return NULL;
 
         grpc_server_free(m->grpc);
+        /* D-Bus pull calls wait on the puller: they go before it. */
+        manager_disconnect_bus(m);
         /* Pulls hold layers of the store: they go first. */
         image_puller_free(m->image_puller);
         image_store_free(m->image_store);
@@ -178,6 +181,9 @@ int manager_start(Manager *m) {
         if (r < 0)
                 return r;
 
+        /* org.crio1 is owned before READY=1; without a system bus crio goes on without it. */
+        (void) manager_connect_bus(m);
+
         (void) sd_notifyf(/* unset_environment= */ false,
                           "READY=1\nSTATUS=Serving CRI v1 on %s\nMAINPID=%lu",
                           m->config->listen, (unsigned long) getpid());
@@ -244,6 +250,7 @@ int manager_reload(Manager *m) {
                         log_oom();
                 else {
                         manager_apply_config(m);
+                        (void) manager_bus_send_changed(m);
                         log_info("Configuration reloaded, %d setting(s) changed.", r);
                 }
         }

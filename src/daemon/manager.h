@@ -3,8 +3,10 @@
 
 /* The daemon's one object: the event loop, the configuration in force and the servers on it. */
 
+#include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "bus-polkit.h"
 #include "config-load.h"
 #include "config.h"
 #include "grpc-server.h"
@@ -21,6 +23,11 @@ typedef struct Manager {
         /* The image store under [crio] root and the pulls into it, opened by manager_load_images(). */
         ImageStore *image_store;
         ImagePuller *image_puller;
+        /* The org.crio1 API on the system bus (src/dbus/); NULL when crio runs without a system bus. */
+        sd_bus *bus;
+        BusPolkit *polkit;
+        /* D-Bus PullImage calls waiting for their pull. */
+        struct BusImagePull *bus_pulls;
 
         sd_event_source *sigterm_source;
         sd_event_source *sigint_source;

@@ -502,6 +502,14 @@ class TestHost:
                                 "# Written by tests/integration/testhost.py.\n"
                                 "# The test machines withhold CAP_SYS_RESOURCE: a negative value fails.\n"
                                 "[Service]\nOOMScoreAdjust=0\n")
+                # The D-Bus API's bus policy (without it crio may not own org.crio1) and polkit action.
+                for name, dest in (("org.crio1.conf", "/usr/share/dbus-1/system.d"),
+                                   ("org.crio1.policy", "/usr/share/polkit-1/actions")):
+                        src = os.path.join(source_dir, "dbus", name)
+                        if os.path.exists(src):
+                                self.write_file(f"{dest}/{name}", _read(src))
+                self.run(["busctl", "call", "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                          "org.freedesktop.DBus", "ReloadConfig"], check=False)
                 self.run(["systemctl", "daemon-reload"])
                 self.crio_installed = True
 

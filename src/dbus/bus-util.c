@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus-util.h"
+
+bool bus_id_prefix_is_valid(const char *s) {
+        size_t n;
+
+        if (!s)
+                return false;
+        n = strspn(s, "0123456789abcdef");
+        return n > 0 && n <= BUS_ID_LENGTH && s[n] == '\0';
+}
+
+bool bus_lookup_key_is_valid(const char *s) {
+        size_t n;
+
+        if (!s)
+                return false;
+        n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
+        return n > 0 && n <= BUS_NAME_LENGTH_MAX && s[n] == '\0';
+}
+
+bool bus_signal_is_valid(int32_t signo) {
+        return signo > 0 && signo <= SIGRTMAX;
+}
+
+bool bus_stop_timeout_is_valid(uint64_t timeout_sec) {
+        return timeout_sec <= BUS_STOP_TIMEOUT_MAX_SEC;
+}
+
+static int path_join_id(const char *prefix, const char *id, char **ret) {
+        char *p;
+
+        /* Ids are hex, valid path elements as they are: no escaping, so paths read like the ids. */
+        if (!bus_id_prefix_is_valid(id))
+                return -EINVAL;
+        if (asprintf(&p, "%s/%s", prefix, id) < 0)
+                return -ENOMEM;
+        *ret = p;
+        return 0;
+}
+
+int bus_pod_path(const char *id, char **ret) {
+        return path_join_id(BUS_POD_PREFIX, id, ret);
+}
+
+int bus_container_path(const char *id, char **ret) {
+        return path_join_id(BUS_CONTAINER_PREFIX, id, ret);
+}
+
+int bus_path_to_id(const char *path, const char *prefix, char **ret) {
+        size_t n = strlen(prefix);
+        char *id;
+
+        if (strncmp(path, prefix, n) != 0 || path[n] != '/' || !bus_id_prefix_is_valid(path + n + 1))
+                return 0;
+        id = strdup(path + n + 1);
+        if (!id)
+                return -ENOMEM;
+        *ret = id;
+        return 1;
+}
+
+int bus_error_invalid_id(sd_bus_error *error, const char *what, const char *id) {
+        /* Long values are not echoed: cutting one could split a UTF-8 sequence. */
+        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                 "Invalid %s \"%s\": expected 1 to %u lowercase hexadecimal digits.",
+                                 what, strlen(id) <= 80 ? id : "(too long)", BUS_ID_LENGTH);
+}
+
+void bus_list_filter_done(BusListFilter *f) {
+        if (f->labels)
+                for (char **p = f->labels; *p; p++)
+                        free(*p);
+        f->labels = mfree(f->labels);
+        f->state = NULL;
+}
+
+int bus_list_filter_read(sd_bus_message *message, const char *const *states, BusListFilter *ret,
+                         sd_bus_error *error) {
+        _cleanup_(bus_list_filter_done) BusListFilter f = {};
+        const char *state, *key, *value;
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_message_read(message, "s", &state);
+        if (r < 0)
+                return r;
+        if (*state) {
+                for (const char *const *s = states; *s; s++)
+                        if (strcmp(*s, state) == 0)
+                                f.state = *s;
+                if (!f.state)
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unknown state \"%s\".",
+                                                 strlen(state) <= 80 ? state : "(too long)");
+        }
+
+        r = sd_bus_message_enter_container(message, 'a', "{ss}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(message, "{ss}", &key, &value)) > 0) {
+                char **l;
+
+                if (!*key)
+                        return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Empty label key in filter.");
+                l = reallocarray(f.labels, n + 3, sizeof(char *));
+                if (!l)
+                        return -ENOMEM;
+                f.labels = l;
+                f.labels[n] = f.labels[n + 1] = f.labels[n + 2] = NULL;
+                f.labels[n] = strdup(key);
+                if (!f.labels[n])
+                        return -ENOMEM;
+                f.labels[n + 1] = strdup(value);
+                if (!f.labels[n + 1]) {
+                        f.labels[n] = mfree(f.labels[n]);
+                        return -ENOMEM;
+                }
+                n += 2;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(message);
+        if (r < 0)
+                return r;
+
+        *ret = f;
+        f = (BusListFilter) {};
+        return 0;
+}
+
+bool bus_list_filter_match_labels(const BusListFilter *f, char *const *labels) {
+        if (!f->labels)
+                return true;
+        for (char **want = f->labels; *want; want += 2) {
+                bool found = false;
+
+                for (char *const *have = labels; have && *have && !found; have += 2)
+                        found = strcmp(have[0], want[0]) == 0 && strcmp(have[1] ?: "", want[1]) == 0;
+                if (!found)
+                        return false;
+        }
+        return true;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#pragma once
+
+/* Pods on the bus: /org/crio1/pod/<id>, interface org.crio1.Pod, and what the Manager's pod methods
+ * do. The daemon does not keep pods yet, so nothing is ever found: the objects, the enumerator and
+ * the lookups are in place for the pod subsystem to fill in (see the TODOs in pod-dbus.c). */
+
+#include <systemd/sd-bus.h>
+
+#include "bus-util.h"
+#include "manager.h"
+
+extern const sd_bus_vtable pod_vtable[];
+/* The states ListPods filters on, as CRI names them without the SANDBOX_ prefix. */
+extern const char *const pod_dbus_states[];
+
+int pod_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
+                    sd_bus_error *error);
+int pod_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error);
+
+/* ListPods: appends one (id, name, namespace, uid, state, slice, path) per matching pod. */
+int pod_dbus_append_list(Manager *m, const BusListFilter *filter, sd_bus_message *reply);
+/* GetPod: the path of the pod that key names (id, unique id prefix or name); NoSuchPod otherwise. */
+int pod_dbus_lookup(Manager *m, const char *key, char **ret_path, sd_bus_error *error);
+/* StopPod, RemovePod on a validated id prefix. Each replies to message itself once done (and returns
+ * 1), or returns < 0 with error set. */
+int pod_dbus_stop(Manager *m, sd_bus_message *message, const char *id, sd_bus_error *error);
+int pod_dbus_remove(Manager *m, sd_bus_message *message, const char *id, sd_bus_error *error);
