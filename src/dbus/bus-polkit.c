@@ -100,12 +100,12 @@ static int on_check_authorization(sd_bus_message *reply, void *userdata, sd_bus_
 
         q->done = true;
         q->allowed = authorized;
+        /* A challenge is refused too: the caller is told that authenticating could help. */
         if (!authorized)
-                (void) sd_bus_error_setf(&q->error,
-                                         challenge ? SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED :
-                                                     SD_BUS_ERROR_ACCESS_DENIED,
-                                         "Access denied: %s needs root or the polkit action %s.",
-                                         sd_bus_message_get_member(q->request), q->action);
+                (void) sd_bus_error_setf(&q->error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Access denied: %s needs root or the polkit action %s%s.",
+                                         sd_bus_message_get_member(q->request), q->action,
+                                         challenge ? " (polkit would grant it after authentication)" : "");
 
         /* The method handler runs again and finds the answer. */
         r = sd_bus_enqueue_for_read(sd_bus_message_get_bus(q->request), q->request);

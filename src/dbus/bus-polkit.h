@@ -19,8 +19,7 @@ BusPolkit *bus_polkit_free(BusPolkit *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(BusPolkit *, bus_polkit_free);
 
 /* 1: the sender of message may go on. 0: polkit was asked; the method handler returns 1 at once and
- * runs again with the answer. < 0: refused, error set (AccessDenied, or
- * InteractiveAuthorizationRequired when polkit would ask the user and the caller did not allow it). */
+ * runs again with the answer. < 0: refused, error set (AccessDenied). */
 int bus_verify_polkit_async(BusPolkit *p, sd_bus_message *message, const char *action, sd_bus_error *error);
 
 /* Queries waiting for polkit or for their request to be dispatched again. */
