@@ -41,7 +41,7 @@ static int split_dirs(const char *s, char ***ret) {
         if (!copy)
                 return -ENOMEM;
         for (char *t = strtok_r(copy, ":", &save); t; t = strtok_r(NULL, ":", &save))
-                if (cni_strv_push(&l, t) < 0)
+                if (strv_push(&l, t) < 0)
                         return -ENOMEM;
         *ret = l;
         return 0;
@@ -61,7 +61,7 @@ static int cmd_operation(const char *command, int argc, char **argv) {
                 { "network", required_argument, NULL, 'N' },
                 {}
         };
-        _cleanup_(cni_strv_freep) char **plugin_dirs = NULL, **args = NULL, **ips = NULL;
+        _cleanup_(strv_freep) char **plugin_dirs = NULL, **args = NULL, **ips = NULL;
         _cleanup_(cni_network_unrefp) CniNetwork *net = NULL;
         _cleanup_(cni_operation_freep) CniOperation *op = NULL;
         _cleanup_(cni_exec_freep) CniExec *x = NULL;

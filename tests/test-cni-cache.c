@@ -38,7 +38,7 @@ static void test_round_trip(void) {
                 TAP_IS_STR(back->config, e.config, "config round-trips through base64");
                 TAP_IS_STR(back->netns, e.netns, "netns");
                 TAP_IS_STR(back->ifname, "eth0", "ifname");
-                TAP_IS_INT(cni_strv_length(back->cni_args), 4, "args");
+                TAP_IS_INT(strv_length(back->cni_args), 4, "args");
                 TAP_IS_STR(back->cni_args[3], "web", "arg value");
                 TAP_OK(back->capability_args && strstr(back->capability_args, "8080"), "capabilityArgs");
                 TAP_OK(back->result && strstr(back->result, "10.0.0.2/24"), "result");

@@ -78,7 +78,7 @@ static char *log_text(void) {
 }
 
 static void test_args(void) {
-        _cleanup_(cni_strv_freep) char **args = NULL, **bad = NULL;
+        _cleanup_(strv_freep) char **args = NULL, **bad = NULL;
         _cleanup_free_ char *s = NULL;
 
         TAP_IS_INT(cni_args_new_k8s("default", "web", "0123abcd", "uid-1", &args), 0, "k8s args");
@@ -90,7 +90,7 @@ static void test_args(void) {
         TAP_IS_INT(cni_args_new_k8s("a=b", "web", "x", "u", &bad), -EINVAL, "'=' refused");
         free(s);
         s = NULL;
-        args = cni_strv_free(args);
+        args = strv_free(args);
         TAP_IS_INT(cni_args_new_k8s("ns", "pod", NULL, NULL, &args), 0, "partial args");
         TAP_IS_INT(cni_args_to_string(args, &s), 0, "to string");
         TAP_IS_STR(s, "IgnoreUnknown=1;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=pod", "unset ones omitted");
@@ -104,7 +104,7 @@ static void test_args(void) {
 static void test_add_del(CniExec *x) {
         static const char *const types[] = { "first", "portmap", NULL };
         _cleanup_(cni_network_unrefp) CniNetwork *net = network("testnet", "1.0.0", types);
-        _cleanup_(cni_strv_freep) char **args = NULL, **ips = NULL;
+        _cleanup_(strv_freep) char **args = NULL, **ips = NULL;
         _cleanup_free_ char *log = NULL, *in_first = NULL, *in_portmap = NULL, *cni_args = NULL, *del_in = NULL,
                             *path = NULL, *cni_path = NULL;
         CniPortMapping pm[] = { { .host_port = 8080, .container_port = 80, .protocol = (char *) "tcp" } };
@@ -392,8 +392,8 @@ static void test_check_version(CniExec *x) {
         TAP_IS_INT(cni_exec_version(x, "first", on_done, &d, &op), 0, "VERSION starts");
         run_until(&d);
         TAP_IS_INT(d.r, 0, "VERSION succeeds");
-        TAP_IS_INT(cni_strv_length(cni_operation_get_versions(op)), 2, "two versions");
-        TAP_OK(cni_strv_contains(cni_operation_get_versions(op), "1.0.0"), "1.0.0 among them");
+        TAP_IS_INT(strv_length(cni_operation_get_versions(op)), 2, "two versions");
+        TAP_OK(strv_contains(cni_operation_get_versions(op), "1.0.0"), "1.0.0 among them");
         op = cni_operation_free(op);
 
         d = (Done) {};

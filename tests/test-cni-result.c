@@ -28,7 +28,7 @@ static void test_v100(void) {
                 "\"dns\":{\"nameservers\":[\"10.96.0.10\"],\"domain\":\"cluster.local\","
                 "        \"search\":[\"svc.cluster.local\"],\"options\":[\"ndots:5\"]}}";
         _cleanup_(cni_result_freep) CniResult *r = parse(json);
-        _cleanup_(cni_strv_freep) char **ips = NULL;
+        _cleanup_(strv_freep) char **ips = NULL;
 
         TAP_OK(r, "1.0.0 result parses");
         if (!r)
@@ -51,7 +51,7 @@ static void test_v100(void) {
         TAP_OK(strcmp(r->json, json) == 0, "raw JSON kept");
 
         TAP_IS_INT(cni_result_get_pod_ips(r, &ips), 0, "pod IPs");
-        TAP_IS_INT(cni_strv_length(ips), 2, "two pod IPs: the bridge's own address is not the pod's");
+        TAP_IS_INT(strv_length(ips), 2, "two pod IPs: the bridge's own address is not the pod's");
         TAP_IS_STR(ips[0], "10.88.0.5", "v4 without prefix");
         TAP_IS_STR(ips[1], "fd00:88::5", "v6 without prefix");
 }
@@ -62,7 +62,7 @@ static void test_v031(void) {
         for (size_t i = 0; i < ELEMENTSOF(versions); i++) {
                 _cleanup_free_ char *json = NULL;
                 _cleanup_(cni_result_freep) CniResult *r = NULL;
-                _cleanup_(cni_strv_freep) char **ips = NULL;
+                _cleanup_(strv_freep) char **ips = NULL;
 
                 TAP_OK(asprintf(&json,
                                 "{\"cniVersion\":\"%s\",\"interfaces\":[{\"name\":\"eth0\",\"sandbox\":\"/ns\"}],"
@@ -76,7 +76,7 @@ static void test_v031(void) {
                 TAP_IS_INT(r->n_ips, 2, "%s ips", versions[i]);
                 TAP_IS_INT(r->ips[1].interface, -1, "%s missing interface is -1", versions[i]);
                 TAP_IS_INT(cni_result_get_pod_ips(r, &ips), 0, "pod IPs");
-                TAP_IS_INT(cni_strv_length(ips), 2, "%s: IP without interface counts", versions[i]);
+                TAP_IS_INT(strv_length(ips), 2, "%s: IP without interface counts", versions[i]);
         }
 
         /* "version" must agree with the address. */
@@ -90,7 +90,7 @@ static void test_v020(void) {
                 "\"routes\":[{\"dst\":\"0.0.0.0/0\"}]},\"ip6\":{\"ip\":\"fd00::3/64\"},"
                 "\"dns\":{\"nameservers\":[\"1.1.1.1\"]}}";
         _cleanup_(cni_result_freep) CniResult *r = parse(json), *unversioned = NULL;
-        _cleanup_(cni_strv_freep) char **ips = NULL;
+        _cleanup_(strv_freep) char **ips = NULL;
 
         TAP_OK(r, "0.2.0 result parses");
         if (!r)
@@ -100,7 +100,7 @@ static void test_v020(void) {
         TAP_IS_INT(r->ips[1].family, AF_INET6, "ip6 family");
         TAP_IS_INT(r->n_routes, 1, "ip4 routes");
         TAP_IS_INT(cni_result_get_pod_ips(r, &ips), 0, "pod IPs");
-        TAP_IS_INT(cni_strv_length(ips), 2, "both");
+        TAP_IS_INT(strv_length(ips), 2, "both");
 
         unversioned = parse("{\"ip4\":{\"ip\":\"10.2.0.3/16\"}}");
         TAP_OK(unversioned && unversioned->n_ips == 1, "unversioned result read as 0.1.0");

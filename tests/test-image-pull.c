@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "image-pull.h"
-#include "image-util.h"
+#include "strv.h"
 #include "tap.h"
 
 static void test_pinned_patterns(void) {

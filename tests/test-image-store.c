@@ -7,7 +7,7 @@
 #include "image-json.h"
 #include "image-store.h"
 #include "image-test-util.h"
-#include "image-util.h"
+#include "strv.h"
 #include "tap.h"
 
 /* Paths here are short temp paths; the checks would only flag the theoretical PATH_MAX case. */
@@ -96,7 +96,7 @@ static ImageRecord *make_image(ImageStore *s, const char *author, const char *na
         image_record_new(config_digest, &r);
         image_config_from_json(json, strlen(json), &r->config);
         for (size_t i = 0; i < n_layers; i++)
-                image_strv_extend(&r->layers, layers[i]->diff_id);
+                strv_push(&r->layers, layers[i]->diff_id);
         if (name) {
                 char repo_digest[512];
                 char *colon;
@@ -126,7 +126,7 @@ static int in_use(const ImageRecord *image, void *userdata) {
 static void test_blobs(ImageStore *s) {
         BlobStore *b = image_store_blobs(s);
         _cleanup_free_ char *d = NULL, *content = NULL;
-        _cleanup_(image_strv_freep) char **list = NULL;
+        _cleanup_(strv_freep) char **list = NULL;
         BlobWriter *w = NULL;
         size_t size;
 
@@ -150,7 +150,7 @@ static void test_blobs(ImageStore *s) {
         TAP_IS_INT(count_dir("overlay-blobs/sha256"), 1, "aborted write leaves nothing");
 
         TAP_IS_INT(blob_store_list(b, &list), 0, "list blobs");
-        TAP_OK(image_strv_length(list) == 1 && strcmp(list[0], d) == 0, "one blob listed");
+        TAP_OK(strv_length(list) == 1 && strcmp(list[0], d) == 0, "one blob listed");
         TAP_IS_INT(blob_store_remove(b, d), 0, "blob removed");
         TAP_IS_INT(blob_store_remove(b, d), -ENOENT, "second removal fails");
 }
@@ -201,18 +201,18 @@ static void check_config(const ImageRecord *r, const char *what) {
         const ImageConfig *c = &r->config;
 
         TAP_IS_STR(c->user, "1000:1000", "%s: user", what);
-        TAP_OK(image_strv_length(c->env) == 2 && strcmp(c->env[1], "A=b") == 0, "%s: env", what);
-        TAP_OK(image_strv_length(c->entrypoint) == 1 && strcmp(c->entrypoint[0], "/bin/sh") == 0, "%s: entrypoint", what);
+        TAP_OK(strv_length(c->env) == 2 && strcmp(c->env[1], "A=b") == 0, "%s: env", what);
+        TAP_OK(strv_length(c->entrypoint) == 1 && strcmp(c->entrypoint[0], "/bin/sh") == 0, "%s: entrypoint", what);
         TAP_OK(!c->cmd, "%s: null cmd stays unset", what);
         TAP_IS_STR(c->working_dir, "/w", "%s: workdir", what);
         TAP_IS_STR(image_config_label(c, "z"), "1", "%s: label z", what);
         TAP_IS_STR(image_config_label(c, "a"), "2", "%s: label a", what);
-        TAP_OK(image_strv_length(c->volumes) == 1 && strcmp(c->volumes[0], "/data") == 0, "%s: volumes", what);
-        TAP_OK(image_strv_length(c->exposed_ports) == 1, "%s: ports", what);
+        TAP_OK(strv_length(c->volumes) == 1 && strcmp(c->volumes[0], "/data") == 0, "%s: volumes", what);
+        TAP_OK(strv_length(c->exposed_ports) == 1, "%s: ports", what);
         TAP_IS_STR(c->stop_signal, "SIGINT", "%s: stop signal", what);
         TAP_IS_STR(c->created, "2024-01-02T03:04:05Z", "%s: created", what);
         TAP_IS_STR(c->architecture, "amd64", "%s: architecture", what);
-        TAP_IS_INT(image_strv_length(c->diff_ids), image_strv_length(r->layers), "%s: diff ids", what);
+        TAP_IS_INT(strv_length(c->diff_ids), strv_length(r->layers), "%s: diff ids", what);
 }
 
 static void test_images(void) {
@@ -259,13 +259,13 @@ static void test_images(void) {
 
         TAP_OK(image_store_find_by_name(s, "docker.io/library/busybox:latest") == image_store_find_by_id(s, id2),
                "tag moved to the newer image");
-        TAP_IS_INT(image_strv_length(image_store_find_by_id(s, id1)->names), 0, "older image untagged");
+        TAP_IS_INT(strv_length(image_store_find_by_id(s, id1)->names), 0, "older image untagged");
 
         r1 = make_image(s, "one", "docker.io/library/busybox:1.36", l1, 2);
         TAP_IS_INT(image_store_add_image(s, &r1, &stored), 0, "same image again");
-        TAP_OK(stored == image_store_find_by_id(s, id1) && image_strv_length(stored->names) == 1,
+        TAP_OK(stored == image_store_find_by_id(s, id1) && strv_length(stored->names) == 1,
                "names merged into the stored image");
-        TAP_IS_INT(image_strv_length(stored->manifest_digests), 2, "manifest digests merged");
+        TAP_IS_INT(strv_length(stored->manifest_digests), 2, "manifest digests merged");
 
         TAP_OK(image_store_find_by_id(s, id1), "find by id");
         snprintf(ref, sizeof(ref), "sha256:%s", id1);
@@ -320,7 +320,7 @@ static void test_images(void) {
         TAP_OK(stored && stored->pinned, "pinned flag persisted");
         TAP_OK(stored && image_record_has_name(stored, "docker.io/library/busybox:latest") &&
                image_record_has_name(stored, "docker.io/library/alpine:3"), "names persisted");
-        TAP_OK(stored && image_strv_length(stored->repo_digests) == 1, "repo digests persisted");
+        TAP_OK(stored && strv_length(stored->repo_digests) == 1, "repo digests persisted");
         if (stored)
                 check_config(stored, "reopened");
         {

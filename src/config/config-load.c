@@ -626,7 +626,7 @@ int config_finalize(Config *c) {
                 if (strv_length(c->conmon_env) > 0) {
                         char **copy;
 
-                        if (strv_copy((const char *const *) c->conmon_env, &copy) < 0)
+                        if (strv_copy(c->conmon_env, &copy) < 0)
                                 return log_oom();
                         strv_free(h->monitor_env);
                         h->monitor_env = copy;

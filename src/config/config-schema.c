@@ -872,7 +872,7 @@ int config_key_default(const ConfigKey *k, ConfigValue *ret) {
                 break;
         case CONFIG_TYPE_STRV:
         case CONFIG_TYPE_MAP:
-                if (strv_copy(k->default_strv, &v.strv) < 0)
+                if (strv_copy((char *const *) k->default_strv, &v.strv) < 0)
                         return -ENOMEM;
                 break;
         default:
@@ -936,7 +936,7 @@ int config_value_copy(const ConfigKey *k, const ConfigValue *v, ConfigValue *ret
                 if (!c.string)
                         return -ENOMEM;
         } else if (IN_SET(k->type, CONFIG_TYPE_STRV, CONFIG_TYPE_MAP)) {
-                if (strv_copy((const char *const *) v->strv, &c.strv) < 0)
+                if (strv_copy(v->strv, &c.strv) < 0)
                         return -ENOMEM;
         }
         *ret = c;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "macro.h"
+#include "strv.h"
 
 #define CRIO_DEFAULT_CONFIG_FILE "/etc/crio/crio.conf"
 #define CRIO_DEFAULT_CONFIG_DIR "/etc/crio/crio.conf.d"
@@ -226,13 +227,3 @@ int config_ensure_workload(Config *c, const char *name, Workload **ret);
 Workload *workload_free(Workload *w);
 /* Same handlers with the same values. */
 bool config_runtimes_equal(const Config *a, const Config *b) _pure_;
-
-/* NULL-terminated string lists. */
-char **strv_free(char **l);
-DEFINE_TRIVIAL_CLEANUP_FUNC(char **, strv_free);
-#define _cleanup_strv_free_ _cleanup_(strv_freep)
-size_t strv_length(char *const *l) _pure_;
-int strv_copy(const char *const *l, char ***ret);
-bool strv_contains(char *const *l, const char *s) _pure_;
-bool strv_equal(char *const *a, char *const *b) _pure_;
-int strv_push(char ***l, const char *s);

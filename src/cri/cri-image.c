@@ -8,7 +8,7 @@
 #include "cri-call.h"
 #include "cri-image.h"
 #include "image-pull.h"
-#include "image-util.h"
+#include "strv.h"
 #include "log.h"
 #include "manager.h"
 
@@ -39,9 +39,9 @@ static int cri_image_fill(Manager *m, const ImageRecord *r, CriImage *c) {
         c->username = NULL;
 
         c->image.id = r->id;
-        c->image.n_repo_tags = image_strv_length(r->names);
+        c->image.n_repo_tags = strv_length(r->names);
         c->image.repo_tags = r->names;
-        c->image.n_repo_digests = image_strv_length(r->repo_digests);
+        c->image.n_repo_digests = strv_length(r->repo_digests);
         c->image.repo_digests = r->repo_digests;
         c->image.size = r->size;
 
@@ -303,7 +303,7 @@ int cri_image_remove(GrpcCall *call, const uint8_t *message, size_t size, void *
                                          "image %s is pinned and cannot be removed", ref);
 
         /* Removing one of several tags only untags, as CRI-O does. */
-        if (image_strv_length(found->names) > 1 && image_pull_key(ref, &key) >= 0 &&
+        if (strv_length(found->names) > 1 && image_pull_key(ref, &key) >= 0 &&
             image_record_has_name(found, key)) {
                 r = image_store_remove_name(m->image_store, key);
                 if (r < 0)

@@ -7,7 +7,7 @@
 #include "bus-util.h"
 #include "image-dbus.h"
 #include "image-pull.h"
-#include "image-util.h"
+#include "strv.h"
 #include "log.h"
 
 /* Image references are short; anything longer is not one. */
@@ -280,7 +280,7 @@ int method_remove_image(sd_bus_message *message, void *userdata, sd_bus_error *e
                 return sd_bus_error_setf(error, BUS_ERROR_IMAGE_PINNED, "Image %s is pinned.", found->id);
 
         /* Naming one of several tags removes only that tag, as CRI-O does. */
-        if (image_strv_length(found->names) > 1 && image_pull_key(image, &key) >= 0 &&
+        if (strv_length(found->names) > 1 && image_pull_key(image, &key) >= 0 &&
             image_record_has_name(found, key)) {
                 r = image_store_remove_name(m->image_store, key);
                 if (r < 0)

@@ -9,7 +9,7 @@
 #include "blob-store.h"
 #include "digest.h"
 #include "image-fs.h"
-#include "image-util.h"
+#include "strv.h"
 #include "log.h"
 
 struct BlobStore {
@@ -134,7 +134,7 @@ static int compare_strings(const void *a, const void *b) {
 }
 
 int blob_store_list(BlobStore *s, char ***ret) {
-        _cleanup_(image_strv_freep) char **l = calloc(1, sizeof(char *));
+        _cleanup_(strv_freep) char **l = calloc(1, sizeof(char *));
 
         if (!l)
                 return -ENOMEM;
@@ -159,14 +159,14 @@ int blob_store_list(BlobStore *s, char ***ret) {
                         memcpy(d.hex, de->d_name, strlen(de->d_name) + 1);
                         if (!digest_is_valid(digest_format(&d, buf)))
                                 continue;
-                        if (image_strv_extend(&l, buf) < 0) {
+                        if (strv_push(&l, buf) < 0) {
                                 closedir(dir);
                                 return -ENOMEM;
                         }
                 }
                 closedir(dir);
         }
-        qsort(l, image_strv_length(l), sizeof(char *), compare_strings);
+        qsort(l, strv_length(l), sizeof(char *), compare_strings);
         *ret = TAKE_PTR(l);
         return 0;
 }

@@ -7,7 +7,7 @@
 
 #include "digest.h"
 #include "image-json.h"
-#include "image-util.h"
+#include "strv.h"
 #include "log.h"
 
 static int parse_root(const char *json, size_t size, JsonParser **ret_parser, JsonNode **ret_root) {
@@ -51,7 +51,7 @@ static int member_string(JsonObject *o, const char *key, char **ret) {
 
 /* A string array; null or absent gives NULL, which differs from an empty array. */
 static int member_strv(JsonObject *o, const char *key, char ***ret) {
-        _cleanup_(image_strv_freep) char **l = NULL;
+        _cleanup_(strv_freep) char **l = NULL;
         JsonNode *n = o ? json_object_get_member(o, key) : NULL;
         JsonArray *a;
         guint len;
@@ -80,7 +80,7 @@ static int member_strv(JsonObject *o, const char *key, char ***ret) {
 
 /* The keys of an object ({"/data": {}} for volumes and ports), sorted for a stable order. */
 static int member_keys(JsonObject *o, const char *key, char ***ret) {
-        _cleanup_(image_strv_freep) char **l = NULL;
+        _cleanup_(strv_freep) char **l = NULL;
         JsonNode *n = o ? json_object_get_member(o, key) : NULL;
         GList *members;
         int r = 0;
@@ -97,7 +97,7 @@ static int member_keys(JsonObject *o, const char *key, char ***ret) {
         if (!l)
                 r = -ENOMEM;
         for (GList *i = members; r >= 0 && i; i = i->next)
-                r = image_strv_extend(&l, i->data);
+                r = strv_push(&l, i->data);
         g_list_free(members);
         if (r < 0)
                 return r;
@@ -107,7 +107,7 @@ static int member_keys(JsonObject *o, const char *key, char ***ret) {
 
 /* Labels as key, value pairs, sorted by key. */
 static int member_map(JsonObject *o, const char *key, char ***ret) {
-        _cleanup_(image_strv_freep) char **l = NULL;
+        _cleanup_(strv_freep) char **l = NULL;
         JsonNode *n = o ? json_object_get_member(o, key) : NULL;
         JsonObject *m;
         GList *members;
@@ -131,9 +131,9 @@ static int member_map(JsonObject *o, const char *key, char ***ret) {
                 if (r >= 0 && !v)
                         r = -EBADMSG;
                 if (r >= 0)
-                        r = image_strv_extend(&l, i->data);
+                        r = strv_push(&l, i->data);
                 if (r >= 0)
-                        r = image_strv_extend(&l, v);
+                        r = strv_push(&l, v);
         }
         g_list_free(members);
         if (r < 0)
@@ -368,7 +368,7 @@ static int record_from_object(JsonObject *o, ImageRecord **ret) {
                     (r = member_string(c, "variant", &ic->variant)) < 0 ||
                     (r = member_strv(c, "diff-ids", &ic->diff_ids)) < 0)
                         return r;
-                if (image_strv_length(ic->labels) % 2 != 0)
+                if (strv_length(ic->labels) % 2 != 0)
                         return -EBADMSG;
         }
         *ret = TAKE_PTR(rec);

@@ -14,7 +14,7 @@
 #include "image-fs.h"
 #include "image-json.h"
 #include "image-pull.h"
-#include "image-util.h"
+#include "strv.h"
 #include "log.h"
 #include "manifest.h"
 #include "registry-client.h"
@@ -295,7 +295,7 @@ int image_puller_new(sd_event *event, ImageStore *store, const ImagePullerSettin
         if (settings->global_auth_file && *settings->global_auth_file &&
             !(p->global_auth_file = strdup(settings->global_auth_file)))
                 return -ENOMEM;
-        r = image_strv_copy(settings->insecure_registries, &p->insecure_registries);
+        r = strv_copy(settings->insecure_registries, &p->insecure_registries);
         if (r < 0)
                 return r;
 
@@ -805,7 +805,7 @@ static int pull_store_image(ImagePull *pull, ImageRecord **ret) {
                     (r = image_record_add_manifest_digest(record, d)) < 0)
                         return r;
         }
-        r = image_strv_copy(pull->config.diff_ids, &record->layers);
+        r = strv_copy(pull->config.diff_ids, &record->layers);
         if (r < 0)
                 return r;
         r = image_config_copy(&pull->config, &record->config);
@@ -956,9 +956,9 @@ static void on_config(RegistryRequest *req, int error, void *userdata) {
         if (r < 0)
                 return pull_fail(pull, r, "parsing config blob %s: %s", m->config.digest,
                                  r == -EBADMSG ? "not an image config" : strerror(-r));
-        if (image_strv_length(pull->config.diff_ids) != m->n_layers)
+        if (strv_length(pull->config.diff_ids) != m->n_layers)
                 return pull_fail(pull, -EBADMSG, "config blob %s lists %zu diff ids for %zu layers",
-                                 m->config.digest, image_strv_length(pull->config.diff_ids), m->n_layers);
+                                 m->config.digest, strv_length(pull->config.diff_ids), m->n_layers);
         pull_fetch_layers(pull);
 }
 
@@ -1064,7 +1064,7 @@ static void on_manifest(RegistryRequest *req, int error, const RegistryManifestR
                                     IMAGE_PULL_CONFIG_SIZE_MAX, &pull->config_body, &pull->config_size);
                 if (r >= 0) {
                         r = image_config_from_json(pull->config_body, pull->config_size, &pull->config);
-                        if (r >= 0 && image_strv_length(pull->config.diff_ids) == pull->manifest->n_layers)
+                        if (r >= 0 && strv_length(pull->config.diff_ids) == pull->manifest->n_layers)
                                 return pull_fetch_layers(pull);
                         image_config_done(&pull->config);
                         pull->config = (ImageConfig) {};
@@ -1235,7 +1235,7 @@ ImagePuller *image_puller_free(ImagePuller *p) {
                 fetch_free(p->fetches);
         registry_client_free(p->client);
         registries_conf_free(p->conf);
-        image_strv_free(p->insecure_registries);
+        strv_free(p->insecure_registries);
         free(p->registries_conf);
         free(p->registries_conf_dir);
         free(p->global_auth_file);

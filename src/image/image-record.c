@@ -3,26 +3,26 @@
 
 #include "digest.h"
 #include "image-record.h"
-#include "image-util.h"
+#include "strv.h"
 
 void image_config_done(ImageConfig *c) {
         if (!c)
                 return;
         free(c->user);
-        image_strv_free(c->env);
-        image_strv_free(c->entrypoint);
-        image_strv_free(c->cmd);
+        strv_free(c->env);
+        strv_free(c->entrypoint);
+        strv_free(c->cmd);
         free(c->working_dir);
-        image_strv_free(c->labels);
-        image_strv_free(c->volumes);
-        image_strv_free(c->exposed_ports);
+        strv_free(c->labels);
+        strv_free(c->volumes);
+        strv_free(c->exposed_ports);
         free(c->stop_signal);
         free(c->created);
         free(c->author);
         free(c->architecture);
         free(c->os);
         free(c->variant);
-        image_strv_free(c->diff_ids);
+        strv_free(c->diff_ids);
         *c = (ImageConfig) {};
 }
 
@@ -41,7 +41,7 @@ static int strv_copy_null(char *const *l, char ***ret) {
                 *ret = NULL;
                 return 0;
         }
-        return image_strv_copy(l, ret);
+        return strv_copy(l, ret);
 }
 
 int image_config_copy(const ImageConfig *src, ImageConfig *ret) {
@@ -98,10 +98,10 @@ ImageRecord *image_record_free(ImageRecord *r) {
                 return NULL;
         free(r->id);
         free(r->config_digest);
-        image_strv_free(r->names);
-        image_strv_free(r->repo_digests);
-        image_strv_free(r->manifest_digests);
-        image_strv_free(r->layers);
+        strv_free(r->names);
+        strv_free(r->repo_digests);
+        strv_free(r->manifest_digests);
+        strv_free(r->layers);
         image_config_done(&r->config);
         return mfree(r);
 }
@@ -129,7 +129,7 @@ int image_record_copy(const ImageRecord *r, ImageRecord **ret) {
 int image_record_add_name(ImageRecord *r, const char *name) {
         if (!name || !name[0])
                 return -EINVAL;
-        return image_strv_extend_unique(&r->names, name);
+        return strv_extend_unique(&r->names, name);
 }
 
 int image_record_add_repo_digest(ImageRecord *r, const char *repo_digest) {
@@ -137,21 +137,21 @@ int image_record_add_repo_digest(ImageRecord *r, const char *repo_digest) {
 
         if (!at || at == repo_digest || !digest_is_valid(at + 1))
                 return -EINVAL;
-        return image_strv_extend_unique(&r->repo_digests, repo_digest);
+        return strv_extend_unique(&r->repo_digests, repo_digest);
 }
 
 int image_record_add_manifest_digest(ImageRecord *r, const char *digest) {
         if (!digest_is_valid(digest))
                 return -EINVAL;
-        return image_strv_extend_unique(&r->manifest_digests, digest);
+        return strv_extend_unique(&r->manifest_digests, digest);
 }
 
 bool image_record_has_name(const ImageRecord *r, const char *name) {
-        return image_strv_contains(r->names, name);
+        return strv_contains(r->names, name);
 }
 
 bool image_record_has_digest(const ImageRecord *r, const char *digest) {
-        if (image_strv_contains(r->manifest_digests, digest))
+        if (strv_contains(r->manifest_digests, digest))
                 return true;
         for (char **d = r->repo_digests; d && *d; d++) {
                 const char *at = strrchr(*d, '@');

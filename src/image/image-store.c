@@ -12,7 +12,7 @@
 #include "image-fs.h"
 #include "image-json.h"
 #include "image-store.h"
-#include "image-util.h"
+#include "strv.h"
 #include "log.h"
 
 #define LAYERS_DIR "overlay"
@@ -124,7 +124,7 @@ static void remove_layer_dir(ImageStore *s, const char *id) {
 
 /* Unlists the layers nothing uses from the index file, then deletes their directories. */
 static int drop_unused_layers(ImageStore *s) {
-        _cleanup_(image_strv_freep) char **gone = NULL;
+        _cleanup_(strv_freep) char **gone = NULL;
         size_t w = 0;
         int r;
 
@@ -135,7 +135,7 @@ static int drop_unused_layers(ImageStore *s) {
                         s->layers[w++] = l;
                         continue;
                 }
-                r = image_strv_extend(&gone, l->id);
+                r = strv_push(&gone, l->id);
                 if (r < 0)
                         return r;
                 image_layer_free(l);
@@ -157,7 +157,7 @@ static bool blob_in_use(ImageStore *s, const char *digest) {
         for (size_t i = 0; i < s->n_images; i++) {
                 const ImageRecord *r = s->images[i];
 
-                if (strcmp(r->config_digest, digest) == 0 || image_strv_contains(r->manifest_digests, digest))
+                if (strcmp(r->config_digest, digest) == 0 || strv_contains(r->manifest_digests, digest))
                         return true;
         }
         return false;
@@ -276,7 +276,7 @@ static int sweep_layer_dirs(ImageStore *s) {
 }
 
 static int sweep_blobs(ImageStore *s) {
-        _cleanup_(image_strv_freep) char **digests = NULL;
+        _cleanup_(strv_freep) char **digests = NULL;
         int r;
 
         r = blob_store_list(s->blobs, &digests);
@@ -356,7 +356,7 @@ int image_store_layer_path(const ImageStore *s, const char *diff_id, char **ret)
 }
 
 int image_store_image_layer_paths(const ImageStore *s, const ImageRecord *image, char ***ret) {
-        _cleanup_(image_strv_freep) char **l = calloc(image_strv_length(image->layers) + 1, sizeof(char *));
+        _cleanup_(strv_freep) char **l = calloc(strv_length(image->layers) + 1, sizeof(char *));
         size_t n = 0;
 
         if (!l)
@@ -577,7 +577,7 @@ ImageRecord *image_store_find_by_digest(ImageStore *s, const char *digest) {
         for (size_t i = 0; i < s->n_images; i++) {
                 ImageRecord *r = s->images[i];
 
-                if (at ? image_strv_contains(r->repo_digests, digest) : image_record_has_digest(r, digest))
+                if (at ? strv_contains(r->repo_digests, digest) : image_record_has_digest(r, digest))
                         return r;
         }
         return NULL;
@@ -679,7 +679,7 @@ int image_store_add_image(ImageStore *s, ImageRecord **image, ImageRecord **ret)
         for (char **i = existing->names; i && *i; i++)
                 for (size_t j = 0; j < s->n_images; j++)
                         if (s->images[j] != existing)
-                                (void) image_strv_remove(s->images[j]->names, *i);
+                                (void) strv_remove(s->images[j]->names, *i);
 
         if (existing != r)
                 *image = image_record_free(r);
@@ -752,7 +752,7 @@ int image_store_remove_name(ImageStore *s, const char *name) {
 
         if (!r)
                 return 0;
-        (void) image_strv_remove(r->names, name);
+        (void) strv_remove(r->names, name);
         k = save_images(s);
         return k < 0 ? k : 1;
 }

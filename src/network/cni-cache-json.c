@@ -172,7 +172,7 @@ int cni_cache_entry_from_json(const char *json, size_t size, CniCacheEntry **ret
 
                                 if (!JSON_NODE_HOLDS_VALUE(v) || json_node_get_value_type(v) != G_TYPE_STRING)
                                         return -EBADMSG;
-                                r = cni_strv_push(&e->cni_args, json_node_get_string(v));
+                                r = strv_push(&e->cni_args, json_node_get_string(v));
                                 if (r < 0)
                                         return r;
                         }

@@ -22,7 +22,7 @@ CniCacheEntry *cni_cache_entry_free(CniCacheEntry *e) {
         free(e->ifname);
         free(e->netns);
         free(e->config);
-        cni_strv_free(e->cni_args);
+        strv_free(e->cni_args);
         free(e->capability_args);
         free(e->result);
         return mfree(e);
@@ -106,7 +106,7 @@ static int compare_names(const void *a, const void *b) {
 }
 
 int cni_cache_list(const char *cache_dir, const char *container_id, CniCacheEntry ***ret) {
-        _cleanup_(cni_strv_freep) char **names = NULL;
+        _cleanup_(strv_freep) char **names = NULL;
         _cleanup_free_ char *dir = NULL;
         _cleanup_close_ int dfd = -EBADF;
         CniCacheEntry **l = NULL;
@@ -123,7 +123,7 @@ int cni_cache_list(const char *cache_dir, const char *container_id, CniCacheEntr
         while (d && (errno = 0, de = readdir(d))) {
                 if (de->d_name[0] == '.')
                         continue;
-                r = cni_strv_push(&names, de->d_name);
+                r = strv_push(&names, de->d_name);
                 if (r < 0)
                         break;
         }
@@ -134,9 +134,9 @@ int cni_cache_list(const char *cache_dir, const char *container_id, CniCacheEntr
         if (r < 0)
                 return r;
         if (names)
-                qsort(names, cni_strv_length(names), sizeof(char *), compare_names);
+                qsort(names, strv_length(names), sizeof(char *), compare_names);
 
-        l = calloc(cni_strv_length(names) + 1, sizeof(CniCacheEntry *));
+        l = calloc(strv_length(names) + 1, sizeof(CniCacheEntry *));
         if (!l)
                 return -ENOMEM;
         for (char **name = names; name && *name && dfd >= 0; name++) {

@@ -63,7 +63,7 @@ static int pick_version(JsonObject *o, const char *where, char **ret) {
 }
 
 static int plugin_parse(JsonNode *node, const char *where, size_t index, CniPlugin *ret) {
-        _cleanup_(cni_strv_freep) char **caps = NULL;
+        _cleanup_(strv_freep) char **caps = NULL;
         _cleanup_free_ char *type = NULL, *json = NULL;
         JsonObject *o, *c;
         JsonNode *n;
@@ -90,7 +90,7 @@ static int plugin_parse(JsonNode *node, const char *where, size_t index, CniPlug
                         if (!JSON_NODE_HOLDS_VALUE(v) || json_node_get_value_type(v) != G_TYPE_BOOLEAN ||
                             !json_node_get_boolean(v))
                                 continue;
-                        r = cni_strv_push(&caps, k->data);
+                        r = strv_push(&caps, k->data);
                         if (r < 0)
                                 return r;
                 }

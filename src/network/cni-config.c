@@ -20,7 +20,7 @@
 static void plugin_done(CniPlugin *p) {
         free(p->type);
         free(p->json);
-        cni_strv_free(p->capabilities);
+        strv_free(p->capabilities);
 }
 
 static CniNetwork *network_free(CniNetwork *n) {
@@ -49,7 +49,7 @@ CniNetwork *cni_network_unref(CniNetwork *n) {
 }
 
 bool cni_plugin_has_capability(const CniPlugin *p, const char *capability) {
-        return p && cni_strv_contains(p->capabilities, capability);
+        return p && strv_contains(p->capabilities, capability);
 }
 
 int cni_plugin_find(const char *type, char *const *plugin_dirs, char **ret_path) {
@@ -103,7 +103,7 @@ static int compare_names(const void *a, const void *b) {
 }
 
 static int list_config_files(const char *dir, char ***ret) {
-        _cleanup_(cni_strv_freep) char **names = NULL;
+        _cleanup_(strv_freep) char **names = NULL;
         DIR *d;
         struct dirent *de;
         int r = 0;
@@ -114,7 +114,7 @@ static int list_config_files(const char *dir, char ***ret) {
         while ((errno = 0, de = readdir(d))) {
                 if (file_kind(de->d_name) < 0)
                         continue;
-                r = cni_strv_push(&names, de->d_name);
+                r = strv_push(&names, de->d_name);
                 if (r < 0)
                         break;
         }
@@ -124,7 +124,7 @@ static int list_config_files(const char *dir, char ***ret) {
         if (r < 0)
                 return r;
         if (names)
-                qsort(names, cni_strv_length(names), sizeof(char *), compare_names);
+                qsort(names, strv_length(names), sizeof(char *), compare_names);
         *ret = TAKE_PTR(names);
         return 0;
 }
@@ -148,7 +148,7 @@ static int set_reason(char **ret_reason, const char *format, ...) {
 
 int cni_network_load_dir(const char *dir, const char *default_name, char *const *plugin_dirs,
                          CniNetwork **ret, char **ret_reason) {
-        _cleanup_(cni_strv_freep) char **names = NULL;
+        _cleanup_(strv_freep) char **names = NULL;
         size_t n_invalid = 0;
         int r;
 

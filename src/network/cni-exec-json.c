@@ -82,7 +82,7 @@ int cni_plugin_stdin_build(const char *plugin_json, const char *name, const char
 
 int cni_version_info_parse(const char *json, size_t size, char ***ret) {
         g_autoptr(JsonParser) parser = NULL;
-        _cleanup_(cni_strv_freep) char **l = NULL;
+        _cleanup_(strv_freep) char **l = NULL;
         _cleanup_free_ char *copy = strndup(json, size);
         JsonObject *o;
         JsonNode *n;
@@ -104,7 +104,7 @@ int cni_version_info_parse(const char *json, size_t size, char ***ret) {
 
                 if (!JSON_NODE_HOLDS_VALUE(e) || json_node_get_value_type(e) != G_TYPE_STRING)
                         return -EBADMSG;
-                r = cni_strv_push(&l, json_node_get_string(e));
+                r = strv_push(&l, json_node_get_string(e));
                 if (r < 0)
                         return r;
         }

@@ -93,7 +93,7 @@ int cni_args_new_k8s(const char *pod_namespace, const char *pod_name, const char
                 { "K8S_POD_INFRA_CONTAINER_ID", infra_container_id },
                 { "K8S_POD_UID", pod_uid },
         };
-        _cleanup_(cni_strv_freep) char **l = NULL;
+        _cleanup_(strv_freep) char **l = NULL;
         int r;
 
         l = calloc(1, sizeof(char *));
@@ -105,9 +105,9 @@ int cni_args_new_k8s(const char *pod_namespace, const char *pod_name, const char
                 if (!arg_valid(pairs[i][1]))
                         return log_debug_errno(EINVAL, "CNI argument %s=\"%s\" contains ';' or '='.",
                                                pairs[i][0], pairs[i][1]);
-                r = cni_strv_push(&l, pairs[i][0]);
+                r = strv_push(&l, pairs[i][0]);
                 if (r >= 0)
-                        r = cni_strv_push(&l, pairs[i][1]);
+                        r = strv_push(&l, pairs[i][1]);
                 if (r < 0)
                         return r;
         }
@@ -119,7 +119,7 @@ int cni_args_to_string(char *const *args, char **ret) {
         size_t len = 1;
         char *s, *p;
 
-        if (cni_strv_length(args) % 2 != 0)
+        if (strv_length(args) % 2 != 0)
                 return -EINVAL;
         for (char *const *a = args; a && *a; a += 2) {
                 if (!arg_valid(a[0]) || a[0][0] == '\0' || !arg_valid(a[1]))
@@ -160,10 +160,10 @@ int cni_exec_new(sd_event *event, char *const *plugin_dirs, const char *cache_di
                 return -ENOMEM;
         x->event = sd_event_ref(event);
         x->timeout_usec = CNI_DEFAULT_TIMEOUT_USEC;
-        r = cni_strv_copy(plugin_dirs, &x->plugin_dirs);
+        r = strv_copy(plugin_dirs, &x->plugin_dirs);
         if (r < 0)
                 return r;
-        r = cni_strv_join(plugin_dirs, ":", &x->cni_path);
+        r = strv_join(plugin_dirs, ":", &x->cni_path);
         if (r < 0)
                 return r;
         if (cache_dir) {
@@ -179,7 +179,7 @@ CniExec *cni_exec_free(CniExec *x) {
         if (!x)
                 return NULL;
         sd_event_unref(x->event);
-        cni_strv_free(x->plugin_dirs);
+        strv_free(x->plugin_dirs);
         free(x->cni_path);
         free(x->cache_dir);
         return mfree(x);
@@ -205,14 +205,14 @@ CniOperation *cni_operation_free(CniOperation *op) {
         free(op->container_id);
         free(op->netns);
         free(op->ifname);
-        cni_strv_free(op->args);
+        strv_free(op->args);
         free(op->capability_args);
         free(op->prev_result);
         free(op->plugin_type);
         cni_error_done(&op->error);
         free(op->error_message);
         cni_result_free(op->result);
-        cni_strv_free(op->versions);
+        strv_free(op->versions);
         return mfree(op);
 }
 
@@ -316,7 +316,7 @@ static void operation_record_error(CniOperation *op, CniCommand command, int r, 
 }
 
 static int build_env(const CniOperation *op, CniCommand command, char ***ret) {
-        _cleanup_(cni_strv_freep) char **env = NULL;
+        _cleanup_(strv_freep) char **env = NULL;
         _cleanup_free_ char *args = NULL;
         const struct {
                 const char *key;
@@ -343,7 +343,7 @@ static int build_env(const CniOperation *op, CniCommand command, char ***ret) {
         for (char **e = environ; e && *e; e++) {
                 if (strncmp(*e, "CNI_", 4) == 0)
                         continue;
-                r = cni_strv_push(&env, *e);
+                r = strv_push(&env, *e);
                 if (r < 0)
                         return r;
         }
@@ -353,7 +353,7 @@ static int build_env(const CniOperation *op, CniCommand command, char ***ret) {
 
                 if (asprintf(&s, "%s=%s", vars[i].key, v ?: "") < 0)
                         return -ENOMEM;
-                r = cni_strv_push(&env, s);
+                r = strv_push(&env, s);
                 if (r < 0)
                         return r;
         }
@@ -365,7 +365,7 @@ static void on_plugin_done(CniPluginRun *run, int r, void *userdata);
 
 /* Starts plugin op->index with command. Failures are returned, not recorded. */
 static int operation_start_plugin(CniOperation *op, CniCommand command) {
-        _cleanup_(cni_strv_freep) char **env = NULL;
+        _cleanup_(strv_freep) char **env = NULL;
         _cleanup_free_ char *binary = NULL, *input = NULL;
         const CniPlugin *plugin = current_plugin(op);
         const char *type = current_type(op);
@@ -583,10 +583,10 @@ static int operation_new(CniExec *x, CniCommand command, CniNetwork *network, co
                 op->netns = strdup(rt->netns ?: "");
                 if (!op->container_id || !op->ifname || !op->netns)
                         return -ENOMEM;
-                r = cni_strv_copy(rt->args, &op->args);
+                r = strv_copy(rt->args, &op->args);
                 if (r < 0)
                         return r;
-                if (cni_strv_length(op->args) % 2 != 0)
+                if (strv_length(op->args) % 2 != 0)
                         return -EINVAL;
                 r = cni_runtime_conf_capability_json(rt, &op->capability_args);
                 if (r < 0)
@@ -645,8 +645,8 @@ static int operation_use_cache(CniOperation *op, const char *network_name, bool 
                         op->network = TAKE_PTR(cached);
                 }
         }
-        if (e->cni_args && cni_strv_length(e->cni_args) % 2 == 0) {
-                cni_strv_free(op->args);
+        if (e->cni_args && strv_length(e->cni_args) % 2 == 0) {
+                strv_free(op->args);
                 op->args = TAKE_PTR(e->cni_args);
         }
         free_and_replace(op->capability_args, e->capability_args);

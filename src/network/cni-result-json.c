@@ -42,7 +42,7 @@ static int member_string(JsonObject *o, const char *key, char **ret) {
 }
 
 static int member_strv(JsonObject *o, const char *key, char ***ret) {
-        _cleanup_(cni_strv_freep) char **l = NULL;
+        _cleanup_(strv_freep) char **l = NULL;
         JsonNode *n = json_object_get_member(o, key);
         JsonArray *a;
 
@@ -58,7 +58,7 @@ static int member_strv(JsonObject *o, const char *key, char ***ret) {
 
                 if (!JSON_NODE_HOLDS_VALUE(e) || json_node_get_value_type(e) != G_TYPE_STRING)
                         return -EBADMSG;
-                r = cni_strv_push(&l, json_node_get_string(e));
+                r = strv_push(&l, json_node_get_string(e));
                 if (r < 0)
                         return r;
         }

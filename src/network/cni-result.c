@@ -26,17 +26,17 @@ CniResult *cni_result_free(CniResult *r) {
                 free(r->routes[i].gw);
         }
         free(r->routes);
-        cni_strv_free(r->dns.nameservers);
+        strv_free(r->dns.nameservers);
         free(r->dns.domain);
-        cni_strv_free(r->dns.search);
-        cni_strv_free(r->dns.options);
+        strv_free(r->dns.search);
+        strv_free(r->dns.options);
         free(r->cni_version);
         free(r->json);
         return mfree(r);
 }
 
 int cni_result_get_pod_ips(const CniResult *r, char ***ret) {
-        _cleanup_(cni_strv_freep) char **ips = NULL;
+        _cleanup_(strv_freep) char **ips = NULL;
 
         ips = calloc(1, sizeof(char *));
         if (!ips)
@@ -53,9 +53,9 @@ int cni_result_get_pod_ips(const CniResult *r, char ***ret) {
                 a = strndup(ip->address, strcspn(ip->address, "/"));
                 if (!a)
                         return -ENOMEM;
-                if (cni_strv_contains(ips, a))
+                if (strv_contains(ips, a))
                         continue;
-                k = cni_strv_push(&ips, a);
+                k = strv_push(&ips, a);
                 if (k < 0)
                         return k;
         }

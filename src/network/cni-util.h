@@ -1,21 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
-/* Small helpers shared by the CNI files: NULL-terminated string arrays, versions, whole-file reads. */
+/* Small helpers shared by the CNI files: versions, names, whole-file reads and writes. */
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "macro.h"
-
-char **cni_strv_free(char **l);
-DEFINE_TRIVIAL_CLEANUP_FUNC(char **, cni_strv_free);
-size_t cni_strv_length(char *const *l) _pure_;
-bool cni_strv_contains(char *const *l, const char *s) _pure_;
-int cni_strv_copy(char *const *l, char ***ret);
-int cni_strv_push(char ***l, const char *s);
-/* Joins with sep; an empty or NULL list gives "". */
-int cni_strv_join(char *const *l, const char *sep, char **ret);
+#include "strv.h"
 
 /* Compares two CNI versions ("0.3.1", "1.0.0"); -EINVAL if either is not of the form X.Y.Z. */
 int cni_version_compare(const char *a, const char *b, int *ret);

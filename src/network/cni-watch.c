@@ -40,7 +40,7 @@ CniWatch *cni_watch_free(CniWatch *w) {
         sd_event_unref(w->event);
         free(w->dir);
         free(w->default_name);
-        cni_strv_free(w->plugin_dirs);
+        strv_free(w->plugin_dirs);
         cni_network_unref(w->network);
         free(w->reason);
         return mfree(w);
@@ -145,7 +145,7 @@ int cni_watch_new(sd_event *event, const char *dir, const char *default_name, ch
                         return -ENOMEM;
         }
         if (plugin_dirs) {
-                r = cni_strv_copy(plugin_dirs, &w->plugin_dirs);
+                r = strv_copy(plugin_dirs, &w->plugin_dirs);
                 if (r < 0)
                         return r;
         }

@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 char **ips = NULL;
 
                 if (cni_result_get_pod_ips(result, &ips) >= 0)
-                        cni_strv_free(ips);
+                        strv_free(ips);
                 cni_result_free(result);
         }
         if (cni_error_parse(s, size, &error) >= 0) {
