@@ -16,8 +16,10 @@
 #include "passwd.h"
 #include "seccomp-profile.h"
 
-/* runtime-spec v1.2.1, which CRI-O 1.36 is built against. */
-#define OCI_VERSION "1.2.1"
+/* CRI-O 1.36 writes its runtime-spec's "1.2.1", but crun before 1.9 (Debian 12 ships 1.8.1) refuses
+ * any version without "1.0" in it; we write no field newer than 1.0.2 unless asked (umask), and every
+ * 1.x runtime takes a 1.0 config. */
+#define OCI_VERSION "1.0.2-dev"
 
 typedef enum OciNamespaceType {
         OCI_NAMESPACE_PID,

@@ -99,6 +99,12 @@ static int read_in_root(int rootfs_fd, const char *path, FILE **ret) {
         if (rootfs_fd < 0)
                 return -ENOENT;
         r = oci_open_in_root(rootfs_fd, path, &fd);
+        if (r == -ELOOP) {
+                /* Only the fallback walk says this: it follows no symlink at all, so a symlinked
+                 * file counts as absent rather than failing every lookup. */
+                log_debug("Not following the symlink at %s in the image.", path);
+                return -ENOENT;
+        }
         if (r < 0)
                 return r;
         if (fstat(fd, &st) < 0)
