@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config-load.h"
+#include "fileio.h"
 #include "log.h"
 #include "toml.h"
 
@@ -416,53 +417,12 @@ int config_load_text(Config *c, const char *text, size_t size, const char *filen
         return 0;
 }
 
-static int read_full_file(const char *path, char **ret, size_t *ret_size) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0, allocated = 0;
-        struct stat st;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        for (;;) {
-                ssize_t n;
-
-                if (allocated - size < 4096) {
-                        size_t want = MAX(allocated * 2, (size_t) MAX(st.st_size + 1, 8192));
-                        char *p = realloc(buf, want);
-
-                        if (!p)
-                                return -ENOMEM;
-                        buf = p;
-                        allocated = want;
-                }
-                n = read(fd, buf + size, allocated - size - 1);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                size += n;
-        }
-        buf[size] = '\0';
-        *ret = TAKE_PTR(buf);
-        *ret_size = size;
-        return 0;
-}
-
 int config_load_file(Config *c, const char *path, bool must_exist) {
         _cleanup_free_ char *text = NULL;
         size_t size = 0;
         int r;
 
-        r = read_full_file(path, &text, &size);
+        r = read_full_file_at(AT_FDCWD, path, SIZE_MAX, 0, &text, &size);
         if (r == -ENOENT && !must_exist) {
                 log_debug("Configuration file %s does not exist, skipping.", path);
                 return 0;

@@ -8,6 +8,7 @@
 
 #include "config-reload.h"
 #include "cri-service.h"
+#include "fileio.h"
 #include "log.h"
 #include "manager-dbus.h"
 #include "manager.h"
@@ -97,21 +98,6 @@ Manager *manager_free(Manager *m) {
         config_sources_free(m->sources);
         free(m->socket_path);
         return mfree(m);
-}
-
-/* Creates the parent directories of the socket, as CRI-O does for /var/run/crio. */
-static int mkdir_parents(const char *path, mode_t mode) {
-        _cleanup_free_ char *p = strdup(path);
-
-        if (!p)
-                return -ENOMEM;
-        for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
-                *s = '\0';
-                if (mkdir(p, mode) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = '/';
-        }
-        return 0;
 }
 
 static int manager_listen(Manager *m) {

@@ -104,7 +104,7 @@ int blob_store_read(BlobStore *s, const char *digest, size_t max, char **ret, si
 
         if (digest_parse(digest, &d) < 0)
                 return -EINVAL;
-        return image_fs_read_file(s->algorithm_fd[d.algorithm], d.hex, max, ret, ret_size);
+        return read_full_file_at(s->algorithm_fd[d.algorithm], d.hex, max, READ_FILE_NOFOLLOW, ret, ret_size);
 }
 
 int blob_store_size(BlobStore *s, const char *digest, uint64_t *ret) {
@@ -199,7 +199,7 @@ int blob_store_begin(BlobStore *s, const char *digest, int64_t expected_size, Bl
         r = digest_verifier_new(d.algorithm, digest, expected_size, &w->verifier);
         if (r < 0)
                 return r;
-        r = image_fs_temp_name("blob", &w->temp_name);
+        r = tempfile_name("blob", &w->temp_name);
         if (r < 0)
                 return r;
         w->fd = openat(s->algorithm_fd[d.algorithm], w->temp_name,

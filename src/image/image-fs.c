@@ -6,20 +6,9 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "image-fs.h"
 #include "macro.h"
-
-int image_fs_temp_name(const char *tag, char **ret) {
-        uint64_t rnd;
-        char *s;
-
-        if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
-                return -errno ?: -EIO;
-        if (asprintf(&s, IMAGE_TEMP_PREFIX "%s-%016llx", tag, (unsigned long long) rnd) < 0)
-                return -ENOMEM;
-        *ret = s;
-        return 0;
-}
 
 static void closedirp(DIR **d) {
         if (*d)
@@ -106,7 +95,7 @@ int image_fs_sweep_temp(int dir_fd) {
         while ((de = readdir(d))) {
                 int q;
 
-                if (strncmp(de->d_name, IMAGE_TEMP_PREFIX, strlen(IMAGE_TEMP_PREFIX)) != 0)
+                if (strncmp(de->d_name, TEMP_FILE_PREFIX, strlen(TEMP_FILE_PREFIX)) != 0)
                         continue;
                 q = image_fs_remove_tree(dirfd(d), de->d_name);
                 if (q < 0)
@@ -126,94 +115,6 @@ int image_fs_open_dir(int dir_fd, const char *name, bool create, int *ret_fd) {
         if (fd < 0)
                 return -errno;
         *ret_fd = fd;
-        return 0;
-}
-
-static int write_all(int fd, const void *data, size_t size) {
-        const uint8_t *p = data;
-
-        while (size > 0) {
-                ssize_t n = write(fd, p, size);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                size -= n;
-        }
-        return 0;
-}
-
-int image_fs_write_atomic(int dir_fd, const char *name, const void *data, size_t size, unsigned mode) {
-        _cleanup_free_ char *tmp = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        int r;
-
-        r = image_fs_temp_name("write", &tmp);
-        if (r < 0)
-                return r;
-        fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-        if (fd < 0)
-                return -errno;
-        r = write_all(fd, data, size);
-        if (r >= 0 && fsync(fd) < 0)
-                r = -errno;
-        if (r >= 0 && renameat(dir_fd, tmp, dir_fd, name) < 0)
-                r = -errno;
-        if (r < 0) {
-                (void) unlinkat(dir_fd, tmp, 0);
-                return r;
-        }
-        /* The rename itself must reach the disk before callers rely on the new state. */
-        if (fsync(dir_fd) < 0)
-                return -errno;
-        return 0;
-}
-
-int image_fs_read_file(int dir_fd, const char *name, size_t max, char **ret, size_t *ret_size) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0, alloc = 0;
-        struct stat st;
-
-        fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        if ((uint64_t) st.st_size > max)
-                return -EFBIG;
-
-        for (;;) {
-                ssize_t n;
-
-                if (alloc - size < 4096) {
-                        size_t na = MAX(alloc * 2, (size_t) st.st_size + 4097);
-                        char *nb = realloc(buf, na);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                        alloc = na;
-                }
-                n = read(fd, buf + size, alloc - size - 1);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                size += n;
-                if (size > max)
-                        return -EFBIG;
-        }
-        buf[size] = 0;
-        *ret = TAKE_PTR(buf);
-        if (ret_size)
-                *ret_size = size;
         return 0;
 }
 

@@ -519,7 +519,7 @@ static int fetch_open_temp(ImagePuller *p, int *ret) {
                 *ret = fd;
                 return 0;
         }
-        if (asprintf(&path, "%s/" IMAGE_TEMP_PREFIX "blob-XXXXXX", root) < 0)
+        if (asprintf(&path, "%s/" TEMP_FILE_PREFIX "blob-XXXXXX", root) < 0)
                 return -ENOMEM;
         fd = mkostemp(path, O_CLOEXEC);
         if (fd < 0)

@@ -73,7 +73,7 @@ static int save_layers(ImageStore *s) {
         r = image_layers_to_json(s->layers, s->n_layers, &json);
         if (r < 0)
                 return r;
-        r = image_fs_write_atomic(s->layer_index_fd, LAYER_INDEX, json, strlen(json), 0600);
+        r = write_file_atomic_at(s->layer_index_fd, LAYER_INDEX, json, strlen(json), 0600);
         if (r < 0)
                 return log_error_errno(r, "Failed to write %s/" LAYER_INDEX_DIR "/" LAYER_INDEX ": %m", s->root);
         return 0;
@@ -86,7 +86,7 @@ static int save_images(ImageStore *s) {
         r = image_records_to_json(s->images, s->n_images, &json);
         if (r < 0)
                 return r;
-        r = image_fs_write_atomic(s->image_index_fd, IMAGE_INDEX, json, strlen(json), 0600);
+        r = write_file_atomic_at(s->image_index_fd, IMAGE_INDEX, json, strlen(json), 0600);
         if (r < 0)
                 return log_error_errno(r, "Failed to write %s/" IMAGE_INDEX_DIR "/" IMAGE_INDEX ": %m", s->root);
         return 0;
@@ -111,7 +111,7 @@ static ssize_t layer_index(ImageStore *s, const ImageLayer *l) {
 static void remove_layer_dir(ImageStore *s, const char *id) {
         _cleanup_free_ char *tmp = NULL;
 
-        if (image_fs_temp_name("remove", &tmp) < 0)
+        if (tempfile_name("remove", &tmp) < 0)
                 return;
         if (renameat(s->layers_fd, id, s->layers_fd, tmp) < 0) {
                 if (errno != ENOENT)
@@ -169,7 +169,7 @@ static int load(ImageStore *s) {
         bool images_changed = false;
         int r;
 
-        r = image_fs_read_file(s->layer_index_fd, LAYER_INDEX, INDEX_MAX, &layers_json, &size);
+        r = read_full_file_at(s->layer_index_fd, LAYER_INDEX, INDEX_MAX, READ_FILE_NOFOLLOW, &layers_json, &size);
         if (r >= 0) {
                 r = image_layers_from_json(layers_json, size, &s->layers, &s->n_layers);
                 if (r < 0)
@@ -178,7 +178,7 @@ static int load(ImageStore *s) {
         } else if (r != -ENOENT)
                 return log_error_errno(r, "Failed to read the layer index: %m");
 
-        r = image_fs_read_file(s->image_index_fd, IMAGE_INDEX, INDEX_MAX, &images_json, &size);
+        r = read_full_file_at(s->image_index_fd, IMAGE_INDEX, INDEX_MAX, READ_FILE_NOFOLLOW, &images_json, &size);
         if (r >= 0) {
                 r = image_records_from_json(images_json, size, &s->images, &s->n_images);
                 if (r < 0)
@@ -455,7 +455,7 @@ int image_store_unpack_layer(ImageStore *s, int input_fd, const ImageLayerAddOpt
                         return -ENOMEM;
         }
 
-        r = image_fs_temp_name("layer", &u->tmp);
+        r = tempfile_name("layer", &u->tmp);
         if (r < 0)
                 return r;
         if (mkdirat(s->layers_fd, u->tmp, 0700) < 0) {

@@ -59,10 +59,10 @@ int cni_cache_write(const char *cache_dir, const CniCacheEntry *e) {
                 return r;
         if (asprintf(&dir, "%s/results", cache_dir) < 0)
                 return -ENOMEM;
-        r = cni_mkdir_p(dir, 0700);
+        r = mkdir_p(dir, 0700);
         if (r < 0)
                 return log_error_errno(r, "Failed to create CNI cache directory %s: %m", dir);
-        r = cni_write_file_atomic_at(AT_FDCWD, path, json, strlen(json), 0600);
+        r = write_file_atomic_at(AT_FDCWD, path, json, strlen(json), 0600);
         if (r < 0)
                 return log_error_errno(r, "Failed to write CNI cache entry %s: %m", path);
         return 0;
@@ -77,7 +77,7 @@ int cni_cache_read(const char *cache_dir, const char *network_name, const char *
         r = entry_path(cache_dir, network_name, container_id, ifname, &path);
         if (r < 0)
                 return r;
-        r = cni_read_file_at(AT_FDCWD, path, CNI_CACHE_ENTRY_MAX, &data, &size);
+        r = read_full_file_at(AT_FDCWD, path, CNI_CACHE_ENTRY_MAX, 0, &data, &size);
         if (r == -ENOENT)
                 return r;
         if (r < 0)
@@ -144,7 +144,7 @@ int cni_cache_list(const char *cache_dir, const char *container_id, CniCacheEntr
                 CniCacheEntry *e;
                 size_t size;
 
-                if (cni_read_file_at(dfd, *name, CNI_CACHE_ENTRY_MAX, &data, &size) < 0)
+                if (read_full_file_at(dfd, *name, CNI_CACHE_ENTRY_MAX, 0, &data, &size) < 0)
                         continue;
                 r = cni_cache_entry_from_json(data, size, &e);
                 if (r == -ENOMEM) {

@@ -92,7 +92,7 @@ int cni_network_load_file(const char *path, CniNetwork **ret) {
         kind = file_kind(path);
         if (kind < 0)
                 return log_warning_errno(EINVAL, "%s: not a .conf, .conflist or .json file.", path);
-        r = cni_read_file_at(AT_FDCWD, path, CNI_CONFIG_MAX, &data, &size);
+        r = read_full_file_at(AT_FDCWD, path, CNI_CONFIG_MAX, 0, &data, &size);
         if (r < 0)
                 return log_warning_errno(r, "Failed to read CNI config %s: %m", path);
         return cni_network_parse(data, size, kind == 1, path, ret);

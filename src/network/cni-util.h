@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
-/* Small helpers shared by the CNI files: versions, names, whole-file reads and writes. */
+/* Small helpers shared by the CNI files: versions and names. */
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "fileio.h"
 #include "macro.h"
 #include "strv.h"
 
@@ -13,14 +14,6 @@
 int cni_version_compare(const char *a, const char *b, int *ret);
 /* The versions whose configs and results we understand: 0.1.0 up to 1.1.0. */
 bool cni_version_supported(const char *v) _pure_;
-
-/* Reads a whole regular file relative to dir_fd (or AT_FDCWD), refusing more than max bytes. */
-int cni_read_file_at(int dir_fd, const char *path, size_t max, char **ret, size_t *ret_size);
-/* Writes a file crash-safely: a temporary file beside it, fsync, rename, fsync of the directory. */
-int cni_write_file_atomic_at(int dir_fd, const char *name, const char *data, size_t size, int mode);
-
-/* Creates a directory and its parents (mode for the ones created). */
-int cni_mkdir_p(const char *path, int mode);
 
 /* libcni's rules: network names and container IDs are a letter or digit, then letters, digits,
  * '_', '.', '-'; interface names are 1 to 15 characters without '/', ':' or white space. They are

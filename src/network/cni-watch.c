@@ -150,7 +150,7 @@ int cni_watch_new(sd_event *event, const char *dir, const char *default_name, ch
                         return r;
         }
 
-        r = cni_mkdir_p(dir, 0755);
+        r = mkdir_p(dir, 0755);
         if (r < 0)
                 log_warning_errno(r, "Failed to create CNI config directory %s, ignoring: %m", dir);
         r = sd_event_add_inotify(event, &w->inotify_source, dir, CNI_WATCH_MASK, on_inotify, w);

@@ -92,7 +92,7 @@ int netns_new(const char *namespaces_dir, const char *name, char **ret_path) {
                 return -EINVAL;
         if (asprintf(&dir, "%s/netns", namespaces_dir) < 0 || asprintf(&path, "%s/%s", dir, name) < 0)
                 return -ENOMEM;
-        r = cni_mkdir_p(dir, 0755);
+        r = mkdir_p(dir, 0755);
         if (r < 0)
                 return log_error_errno(r, "Failed to create %s: %m", dir);
 
