@@ -114,10 +114,10 @@ static void build_process(JsonBuilder *b, const OciSpec *s) {
                 for (size_t i = 0; i < s->process.n_rlimits; i++) {
                         json_builder_begin_object(b);
                         add_string(b, "type", s->process.rlimits[i].type);
-                        /* RLIM_INFINITY does not fit json-glib's gint64; it comes out as -1,
-                         * which runc and crun read back as the same 64-bit value. */
-                        add_int(b, "hard", (gint64) s->process.rlimits[i].hard);
-                        add_int(b, "soft", (gint64) s->process.rlimits[i].soft);
+                        /* json-glib numbers are gint64, and Go's runc refuses a negative one for
+                         * its uint64: RLIM_INFINITY is written as INT64_MAX, unlimited in practice. */
+                        add_int(b, "hard", (gint64) MIN(s->process.rlimits[i].hard, (uint64_t) INT64_MAX));
+                        add_int(b, "soft", (gint64) MIN(s->process.rlimits[i].soft, (uint64_t) INT64_MAX));
                         json_builder_end_object(b);
                 }
                 json_builder_end_array(b);
