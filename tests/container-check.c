@@ -22,6 +22,7 @@
 #include "conmon.h"
 #include "container-stop.h"
 #include "container-util.h"
+#include "fileio.h"
 #include "cri-log.h"
 #include "exit-watch.h"
 #include "log.h"
@@ -201,7 +202,7 @@ static bool log_has(const char *log_path, CriLogStream stream, const char *text)
         const char *p, *end;
         int r;
 
-        if (container_read_file_at(AT_FDCWD, log_path, 1024 * 1024, &data, &size) < 0)
+        if (read_full_file_at(AT_FDCWD, log_path, 1024 * 1024, 0, &data, &size) < 0)
                 return false;
         p = data;
         end = data + size;

@@ -79,7 +79,7 @@ static void test_argv(void) {
                 "--socket-dir-path", "/var/run/crio", "--syslog", "-u", ID, "-s",
                 "-l", "journald:", "--log-tag", "app", "--leave-stdin-open", "-i", NULL,
         };
-        _cleanup_(container_strv_freep) char **a = NULL, **b = NULL, **c = NULL, **d = NULL, **e = NULL;
+        _cleanup_(strv_freep) char **a = NULL, **b = NULL, **c = NULL, **d = NULL, **e = NULL;
         ConmonConfig cfg;
         ConmonContainer x;
 
@@ -108,8 +108,8 @@ static void test_argv(void) {
 
         x.stdin_once = true;
         TAP_IS_INT(conmon_build_argv(&config, &x, &d), 0, "argv with stdin once");
-        TAP_IS_STR(d[container_strv_length(d) - 1], "-i", "stdin once: -i");
-        TAP_IS_STR(d[container_strv_length(d) - 2], "app", "stdin once: no --leave-stdin-open");
+        TAP_IS_STR(d[strv_length(d) - 1], "-i", "stdin once: -i");
+        TAP_IS_STR(d[strv_length(d) - 2], "app", "stdin once: no --leave-stdin-open");
 
         x = ctr;
         x.log_path = "/var/log/a:b.log";
@@ -120,7 +120,7 @@ static void test_argv(void) {
         cfg = config;
         cfg.log_to_journald = false;
         TAP_IS_INT(conmon_build_argv(&cfg, &x, &e), 0, "short ID fine without journald");
-        e = container_strv_free(e);
+        e = strv_free(e);
         x.id = "../etc";
         TAP_IS_INT(conmon_build_argv(&cfg, &x, &e), -EINVAL, "ID with '/' refused");
         x = ctr;
@@ -132,19 +132,19 @@ static void test_argv(void) {
 }
 
 static void test_env(void) {
-        _cleanup_(container_strv_freep) char **a = NULL, **b = NULL;
+        _cleanup_(strv_freep) char **a = NULL, **b = NULL;
         ConmonConfig cfg = config;
         char *env[] = { (char *) "PATH=/bin", (char *) "_OCI_SYNCPIPE=9", (char *) "FOO=bar", NULL };
 
         TAP_IS_INT(conmon_build_env(&config, &a), 0, "default environment");
-        TAP_IS_INT(container_strv_length(a), 3, "three variables");
+        TAP_IS_INT(strv_length(a), 3, "three variables");
         TAP_IS_STR(a[0], "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "CRI-O's PATH");
         TAP_IS_STR(a[1], "_OCI_SYNCPIPE=3", "sync pipe on fd 3");
         TAP_IS_STR(a[2], "_OCI_STARTPIPE=4", "start pipe on fd 4");
 
         cfg.env = env;
         TAP_IS_INT(conmon_build_env(&cfg, &b), 0, "monitor_env");
-        TAP_IS_INT(container_strv_length(b), 4, "ours, without a stale pipe variable, plus the pipes");
+        TAP_IS_INT(strv_length(b), 4, "ours, without a stale pipe variable, plus the pipes");
         TAP_IS_STR(b[1], "FOO=bar", "kept");
 }
 

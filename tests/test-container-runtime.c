@@ -13,6 +13,7 @@
 
 #include "child-run.h"
 #include "container-util.h"
+#include "fileio.h"
 #include "oci-runtime.h"
 #include "tap.h"
 
@@ -175,7 +176,7 @@ static char *last_call(void) {
         size_t n;
 
         snprintf(p, sizeof(p), "%s/calls", tmpdir);
-        if (container_read_file_at(AT_FDCWD, p, 65536, &data, &n) < 0)
+        if (read_full_file_at(AT_FDCWD, p, 65536, 0, &data, &n) < 0)
                 return NULL;
         if (n > 0 && data[n - 1] == '\n')
                 data[--n] = '\0';
@@ -193,7 +194,7 @@ static void test_runtime(void) {
         OciOperation *op = NULL;
         OpOutcome o;
         char fake[4200], expect[8400];
-        _cleanup_(container_strv_freep) char **argv = NULL;
+        _cleanup_(strv_freep) char **argv = NULL;
         FILE *f;
 
         TAP_OK(mkdtemp(tmpdir) != NULL, "temporary directory");
@@ -270,7 +271,7 @@ static void test_runtime(void) {
         TAP_IS_STR(argv[0], "--root /run/fake --systemd-cgroup update --resources - c1", "update command line");
         char p[4300], *res = NULL;
         snprintf(p, sizeof(p), "%s/resources", tmpdir);
-        TAP_IS_INT(container_read_file_at(AT_FDCWD, p, 1024, &res, NULL), 0, "resources written");
+        TAP_IS_INT(read_full_file_at(AT_FDCWD, p, 1024, 0, &res, NULL), 0, "resources written");
         TAP_IS_STR(res, "{\"pids\":{\"limit\":5}}", "resources on stdin");
         free(res);
         op = oci_operation_free(op);

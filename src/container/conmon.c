@@ -67,7 +67,7 @@ int conmon_pidfile_path(const char *bundle_path, char **ret) {
 }
 
 int conmon_build_argv(const ConmonConfig *config, const ConmonContainer *ctr, char ***ret) {
-        _cleanup_(container_strv_freep) char **argv = NULL;
+        _cleanup_(strv_freep) char **argv = NULL;
         _cleanup_free_ char *pidfile = NULL, *conmon_pidfile = NULL;
         int r;
 
@@ -86,7 +86,7 @@ int conmon_build_argv(const ConmonConfig *config, const ConmonContainer *ctr, ch
                 return r;
 
         /* CRI-O's order, with the API version podman uses and the journald driver it adds. */
-        r = container_strv_extend(&argv,
+        r = container_strv_push_many(&argv,
                                   config->conmon_path ?: CONMON_DEFAULT_PATH,
                                   "--api-version", "1",
                                   "-b", ctr->bundle_path,
@@ -94,11 +94,11 @@ int conmon_build_argv(const ConmonConfig *config, const ConmonContainer *ctr, ch
                                   "--exit-dir", config->exits_dir,
                                   NULL);
         if (r >= 0)
-                r = container_strv_pushf(&argv, "-l");
+                r = strv_pushf(&argv, "-l");
         if (r >= 0)
-                r = container_strv_pushf(&argv, "k8s-file:%s", ctr->log_path);
+                r = strv_pushf(&argv, "k8s-file:%s", ctr->log_path);
         if (r >= 0)
-                r = container_strv_extend(&argv,
+                r = container_strv_push_many(&argv,
                                           "--log-level", config->log_level ?: "info",
                                           "-n", ctr->name,
                                           "-P", conmon_pidfile,
@@ -107,36 +107,36 @@ int conmon_build_argv(const ConmonConfig *config, const ConmonContainer *ctr, ch
                                           "-r", config->runtime_path,
                                           "--runtime-arg", NULL);
         if (r >= 0)
-                r = container_strv_pushf(&argv, "--root=%s", config->runtime_root);
+                r = strv_pushf(&argv, "--root=%s", config->runtime_root);
         if (r >= 0)
-                r = container_strv_extend(&argv,
+                r = container_strv_push_many(&argv,
                                           "--socket-dir-path", config->socket_dir,
                                           "--syslog",
                                           "-u", ctr->id,
                                           NULL);
         if (r >= 0 && config->systemd_cgroup)
-                r = container_strv_push(&argv, "-s");
+                r = strv_push(&argv, "-s");
         if (r >= 0 && config->log_size_max >= 0) {
-                r = container_strv_push(&argv, "--log-size-max");
+                r = strv_push(&argv, "--log-size-max");
                 if (r >= 0)
-                        r = container_strv_pushf(&argv, "%" PRIi64, config->log_size_max);
+                        r = strv_pushf(&argv, "%" PRIi64, config->log_size_max);
         }
         if (r >= 0 && config->no_sync_log)
-                r = container_strv_push(&argv, "--no-sync-log");
+                r = strv_push(&argv, "--no-sync-log");
         if (r >= 0 && config->log_to_journald) {
-                r = container_strv_extend(&argv, "-l", "journald:", NULL);
+                r = container_strv_push_many(&argv, "-l", "journald:", NULL);
                 if (r >= 0 && ctr->log_tag)
-                        r = container_strv_extend(&argv, "--log-tag", ctr->log_tag, NULL);
+                        r = container_strv_push_many(&argv, "--log-tag", ctr->log_tag, NULL);
         }
         if (r >= 0 && config->no_pivot)
-                r = container_strv_push(&argv, "--no-pivot");
+                r = strv_push(&argv, "--no-pivot");
         if (r >= 0 && ctr->terminal)
-                r = container_strv_push(&argv, "-t");
+                r = strv_push(&argv, "-t");
         else if (r >= 0 && ctr->stdin) {
                 if (!ctr->stdin_once)
-                        r = container_strv_push(&argv, "--leave-stdin-open");
+                        r = strv_push(&argv, "--leave-stdin-open");
                 if (r >= 0)
-                        r = container_strv_push(&argv, "-i");
+                        r = strv_push(&argv, "-i");
         }
         if (r < 0)
                 return r;
@@ -145,21 +145,21 @@ int conmon_build_argv(const ConmonConfig *config, const ConmonContainer *ctr, ch
 }
 
 int conmon_build_env(const ConmonConfig *config, char ***ret) {
-        _cleanup_(container_strv_freep) char **env = NULL;
+        _cleanup_(strv_freep) char **env = NULL;
         int r = 0;
 
         if (config->env)
                 for (char *const *e = config->env; r >= 0 && *e; e++) {
                         if (strncmp(*e, "_OCI_", 5) == 0)
                                 continue;
-                        r = container_strv_push(&env, *e);
+                        r = strv_push(&env, *e);
                 }
         else
-                r = container_strv_push(&env, CONMON_DEFAULT_ENV_PATH);
+                r = strv_push(&env, CONMON_DEFAULT_ENV_PATH);
         if (r >= 0)
-                r = container_strv_pushf(&env, "_OCI_SYNCPIPE=%d", CONMON_SYNC_FD);
+                r = strv_pushf(&env, "_OCI_SYNCPIPE=%d", CONMON_SYNC_FD);
         if (r >= 0)
-                r = container_strv_pushf(&env, "_OCI_STARTPIPE=%d", CONMON_START_FD);
+                r = strv_pushf(&env, "_OCI_STARTPIPE=%d", CONMON_START_FD);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(env);
@@ -401,7 +401,7 @@ static int fd_move_high(int fd) {
 int conmon_create(sd_event *event, const ConmonConfig *config, const ConmonContainer *ctr,
                   ConmonPlaceHandler place, ConmonCreateHandler handler, void *userdata, Conmon **ret) {
         _cleanup_(conmon_freep) Conmon *c = NULL;
-        _cleanup_(container_strv_freep) char **argv = NULL, **env = NULL;
+        _cleanup_(strv_freep) char **argv = NULL, **env = NULL;
         _cleanup_close_ int sync_w = -EBADF, start_r = -EBADF, null_fd = -EBADF;
         posix_spawn_file_actions_t actions;
         posix_spawnattr_t attr;

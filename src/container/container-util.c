@@ -10,70 +10,20 @@
 #include <unistd.h>
 
 #include "container-util.h"
+#include "fileio.h"
 
-char **container_strv_free(char **l) {
-        if (!l)
-                return NULL;
-        for (char **i = l; *i; i++)
-                free(*i);
-        return mfree(l);
-}
-
-size_t container_strv_length(char *const *l) {
-        size_t n = 0;
-
-        if (l)
-                while (l[n])
-                        n++;
-        return n;
-}
-
-static int strv_consume(char ***l, char *s) {
-        size_t n = container_strv_length(*l);
-        char **c;
-
-        if (!s)
-                return -ENOMEM;
-        c = reallocarray(*l, n + 2, sizeof(char *));
-        if (!c) {
-                free(s);
-                return -ENOMEM;
-        }
-        c[n] = s;
-        c[n + 1] = NULL;
-        *l = c;
-        return 0;
-}
-
-int container_strv_push(char ***l, const char *s) {
-        return strv_consume(l, strdup(s));
-}
-
-int container_strv_extend(char ***l, ...) {
+int container_strv_push_many(char ***l, ...) {
         va_list ap;
         int r = 0;
 
         va_start(ap, l);
         for (const char *s; (s = va_arg(ap, const char *)); ) {
-                r = container_strv_push(l, s);
+                r = strv_push(l, s);
                 if (r < 0)
                         break;
         }
         va_end(ap);
         return r;
-}
-
-int container_strv_pushf(char ***l, const char *format, ...) {
-        va_list ap;
-        char *s;
-        int r;
-
-        va_start(ap, format);
-        r = vasprintf(&s, format, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        return strv_consume(l, s);
 }
 
 int container_write_all(int fd, const void *data, size_t size) {
@@ -90,15 +40,6 @@ int container_write_all(int fd, const void *data, size_t size) {
                 size -= (size_t) n;
         }
         return 0;
-}
-
-int container_read_file_at(int dir_fd, const char *path, size_t max, char **ret, size_t *ret_size) {
-        _cleanup_close_ int fd = -EBADF;
-
-        fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        return container_read_fd(fd, max, ret, ret_size);
 }
 
 int container_read_fd(int fd, size_t max, char **ret, size_t *ret_size) {
@@ -134,7 +75,7 @@ int container_read_pid_file(const char *path, pid_t *ret) {
         long v;
         int r;
 
-        r = container_read_file_at(AT_FDCWD, path, 64, &s, NULL);
+        r = read_full_file_at(AT_FDCWD, path, 64, 0, &s, NULL);
         if (r < 0)
                 return r;
         errno = 0;

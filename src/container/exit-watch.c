@@ -12,6 +12,7 @@
 
 #include "container-util.h"
 #include "exit-watch.h"
+#include "fileio.h"
 #include "log.h"
 
 typedef struct WatchedContainer {
@@ -138,23 +139,6 @@ static int on_inotify(sd_event_source *s, const struct inotify_event *event, voi
         e.reason = container_exit_reason(e.exit_code, e.oom_killed);
         log_debug("Container %s exited with %d (%s).", e.id, e.exit_code, e.reason);
         w->handler(w, &e, w->userdata);
-        return 0;
-}
-
-static int mkdir_p(const char *path, mode_t mode) {
-        _cleanup_free_ char *p = strdup(path);
-
-        if (!p)
-                return -ENOMEM;
-        for (char *s = p + 1; *s; s++)
-                if (*s == '/') {
-                        *s = '\0';
-                        if (mkdir(p, mode) < 0 && errno != EEXIST)
-                                return -errno;
-                        *s = '/';
-                }
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
-                return -errno;
         return 0;
 }
 

@@ -140,14 +140,14 @@ int oci_runtime_set_tmp_dir(OciRuntime *rt, const char *dir) {
 }
 
 int oci_runtime_build_argv(const OciRuntime *rt, char *const *args, char ***ret) {
-        _cleanup_(container_strv_freep) char **argv = NULL;
+        _cleanup_(strv_freep) char **argv = NULL;
         int r;
 
-        r = container_strv_extend(&argv, rt->path, "--root", rt->root, NULL);
+        r = container_strv_push_many(&argv, rt->path, "--root", rt->root, NULL);
         if (r >= 0 && rt->systemd_cgroup)
-                r = container_strv_push(&argv, "--systemd-cgroup");
+                r = strv_push(&argv, "--systemd-cgroup");
         for (char *const *a = args; r >= 0 && a && *a; a++)
-                r = container_strv_push(&argv, *a);
+                r = strv_push(&argv, *a);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(argv);
@@ -278,7 +278,7 @@ static void on_exec_timeout(ChildRun *run, void *userdata) {
 static int operation_start(OciRuntime *rt, OciCommand command, char *const *args, const char *input,
                            uint64_t timeout_usec, size_t output_max, OciOperationHandler handler,
                            void *userdata, OciOperation **op_inout) {
-        _cleanup_(container_strv_freep) char **argv = NULL;
+        _cleanup_(strv_freep) char **argv = NULL;
         OciOperation *op = *op_inout;
         ChildRunOptions options = {
                 .input = input,
