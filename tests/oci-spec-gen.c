@@ -59,7 +59,7 @@ int main(int argc, char *argv[]) {
                 { "no-new-privs", no_argument, NULL, 'N' },
                 {}
         };
-        _cleanup_(oci_strv_freep) char **env = NULL, **add = NULL, **drop = NULL, **command = NULL;
+        _cleanup_(strv_freep) char **env = NULL, **add = NULL, **drop = NULL, **command = NULL;
         _cleanup_(seccomp_profile_freep) SeccompProfile *profile = NULL;
         _cleanup_(oci_spec_freep) OciSpec *spec = NULL;
         _cleanup_close_ int rootfs_fd = -EBADF, bundle_fd = -EBADF;
@@ -94,7 +94,7 @@ int main(int argc, char *argv[]) {
                 case 'e':
                 case 'a':
                 case 'd':
-                        r = oci_strv_push(opt == 'e' ? &env : opt == 'a' ? &add : &drop, optarg);
+                        r = strv_push(opt == 'e' ? &env : opt == 'a' ? &add : &drop, optarg);
                         if (r < 0)
                                 return log_oom(), 1;
                         break;
@@ -118,7 +118,7 @@ int main(int argc, char *argv[]) {
                 return 2;
         }
         for (int i = optind; i < argc; i++)
-                if (oci_strv_push(&command, argv[i]) < 0)
+                if (strv_push(&command, argv[i]) < 0)
                         return log_oom(), 1;
 
         if (strcmp(seccomp, "default") == 0)

@@ -39,7 +39,7 @@ static void test_args_table(void) {
         };
 
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-                _cleanup_(oci_strv_freep) char **out = NULL;
+                _cleanup_(strv_freep) char **out = NULL;
 
                 TAP_IS_INT(oci_args_build(cases[i].entrypoint, cases[i].cmd, cases[i].command, cases[i].args, &out),
                            0, "args case %zu builds", i);
@@ -55,7 +55,7 @@ static void test_args_none(void) {
 }
 
 static void test_env_merge(void) {
-        _cleanup_(oci_strv_freep) char **env = NULL;
+        _cleanup_(strv_freep) char **env = NULL;
         OciEnvInput in = {
                 .image_env = L("PATH=/image/bin", "FOO=image", "IMG=1", "BROKEN", "=nokey"),
                 .cri_env = L("FOO=cri", "BAR=2"),
@@ -70,18 +70,18 @@ static void test_env_merge(void) {
 }
 
 static void test_env_defaults(void) {
-        _cleanup_(oci_strv_freep) char **env = NULL;
+        _cleanup_(strv_freep) char **env = NULL;
         OciEnvInput in = { .cri_env = L("HOME=/custom") };
 
         TAP_IS_INT(oci_env_build(&in, &env), 0, "env builds");
         TAP_IS_STR(oci_env_get(env, "PATH"), OCI_DEFAULT_PATH, "PATH default");
         TAP_IS_STR(oci_env_get(env, "HOME"), "/custom", "HOME from CRI is kept");
         TAP_OK(!oci_env_get(env, "HOSTNAME"), "no HOSTNAME without a hostname");
-        TAP_IS_INT(oci_strv_length(env), 3, "PATH, TERM, HOME");
+        TAP_IS_INT(strv_length(env), 3, "PATH, TERM, HOME");
 }
 
 static void test_pairs(void) {
-        _cleanup_(oci_strv_freep) char **p = NULL;
+        _cleanup_(strv_freep) char **p = NULL;
 
         TAP_IS_INT(oci_pairs_set(&p, "a", "1"), 0, "set a");
         TAP_IS_INT(oci_pairs_set(&p, "b", "2"), 0, "set b");

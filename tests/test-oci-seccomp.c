@@ -10,7 +10,7 @@
 
 static const SeccompSyscall *find_rule(const SeccompProfile *p, const char *name, SeccompAction action) {
         for (size_t i = 0; i < p->n_syscalls; i++)
-                if (p->syscalls[i].action == action && oci_strv_contains(p->syscalls[i].names, name))
+                if (p->syscalls[i].action == action && strv_contains(p->syscalls[i].names, name))
                         return &p->syscalls[i];
         return NULL;
 }
@@ -45,7 +45,7 @@ static void test_default(void) {
         TAP_IS_INT(seccomp_profile_resolve(p, &(SeccompTarget) { .capabilities = defaults, .arch = "amd64",
                                                                  .kernel_release = "6.1.0" }, 0, &plain),
                    0, "resolves for default capabilities");
-        TAP_IS_INT(oci_strv_length(plain->architectures), 3, "x86_64 with x86 and x32");
+        TAP_IS_INT(strv_length(plain->architectures), 3, "x86_64 with x86 and x32");
         TAP_IS_STR(plain->architectures[0], "SCMP_ARCH_X86_64", "native first");
         TAP_OK(!find_rule(plain, "unshare", SECCOMP_ACTION_ALLOW), "unshare not allowed without CAP_SYS_ADMIN");
         TAP_OK(find_rule(plain, "mount", SECCOMP_ACTION_ALLOW), "mount allowed (the kernel checks caps)");
@@ -93,7 +93,7 @@ static void test_filters(void) {
         TAP_IS_INT(seccomp_profile_resolve(p, &(SeccompTarget) { .arch = "arm64", .kernel_release = "6.1.0" }, 0,
                                            &new), 0, "resolves on arm64 and a new kernel");
         TAP_OK(find_rule(new, "getpid", SECCOMP_ACTION_ERRNO), "minKernel include keeps on 6.1");
-        TAP_IS_INT(oci_strv_length(find_rule(new, "getpid", SECCOMP_ACTION_ERRNO)->names), 1,
+        TAP_IS_INT(strv_length(find_rule(new, "getpid", SECCOMP_ACTION_ERRNO)->names), 1,
                    "unknown name dropped");
         TAP_OK(!find_rule(new, "getppid", SECCOMP_ACTION_LOG), "minKernel exclude drops on 6.1");
         TAP_OK(find_rule(new, "kill", SECCOMP_ACTION_ERRNO)->args[0].value == 9, "args kept");

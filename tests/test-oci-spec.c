@@ -215,7 +215,7 @@ static void test_privileged(void) {
         TAP_OK(s->linux.device_rules[0].allow, "all devices allowed");
         TAP_IS_INT(s->linux.n_namespaces, 2, "only ipc and mount: the host's pid, net and uts");
         for (size_t i = 0; i < s->n_mounts; i++)
-                TAP_OK(!oci_strv_contains(s->mounts[i].options, "ro"), "mount %s writable", s->mounts[i].destination);
+                TAP_OK(!strv_contains(s->mounts[i].options, "ro"), "mount %s writable", s->mounts[i].destination);
         TAP_OK(s->root_readonly, "read-only rootfs kept");
         for (size_t i = 0; i < s->n_mounts; i++)
                 if (strcmp(s->mounts[i].destination, "/etc/hosts") == 0)

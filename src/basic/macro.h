@@ -15,6 +15,7 @@
 #define _unused_ __attribute__((unused))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define _pure_ __attribute__((pure))
+#define _sentinel_ __attribute__((sentinel))
 #define _const_ __attribute__((const))
 #define _noreturn_ __attribute__((noreturn))
 #define _likely_(x) (__builtin_expect(!!(x), 1))

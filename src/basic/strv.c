@@ -54,6 +54,26 @@ int strv_copy(char *const *l, char ***ret) {
         return 0;
 }
 
+int strv_new(char ***ret, const char *first, ...) {
+        _cleanup_strv_free_ char **c = calloc(1, sizeof(char *));
+        va_list ap;
+        int r = 0;
+
+        if (!c)
+                return -ENOMEM;
+        va_start(ap, first);
+        for (const char *s = first; s; s = va_arg(ap, const char *)) {
+                r = strv_push(&c, s);
+                if (r < 0)
+                        break;
+        }
+        va_end(ap);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
 int strv_consume(char ***l, char *s) {
         size_t n = strv_length(*l);
         char **c;

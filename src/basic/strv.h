@@ -20,6 +20,8 @@ bool strv_contains(char *const *l, const char *s) _pure_;
 bool strv_equal(char *const *a, char *const *b) _pure_;
 
 int strv_copy(char *const *l, char ***ret);
+/* A new list of copies of the arguments, up to a NULL. */
+int strv_new(char ***ret, const char *first, ...) _sentinel_;
 
 /* Appends a copy of s. With s == NULL only makes sure *l exists (an empty list, not "unset").
  * On failure *l is untouched. */

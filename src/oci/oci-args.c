@@ -6,13 +6,9 @@
 #include "oci-args.h"
 #include "oci-util.h"
 
-static bool strv_isempty(char *const *l) {
-        return !l || !l[0];
-}
-
 int oci_args_build(char *const *image_entrypoint, char *const *image_cmd,
                    char *const *command, char *const *args, char ***ret) {
-        _cleanup_(oci_strv_freep) char **out = NULL;
+        _cleanup_(strv_freep) char **out = NULL;
         int r;
 
         if (strv_isempty(command)) {
@@ -23,12 +19,12 @@ int oci_args_build(char *const *image_entrypoint, char *const *image_cmd,
         if (strv_isempty(command) && strv_isempty(args))
                 return log_debug_errno(EINVAL, "No command specified by the image or the container config.");
 
-        r = oci_strv_copy(command, &out);
+        r = strv_copy(command, &out);
         if (r < 0)
                 return r;
         if (args)
                 for (char *const *a = args; *a; a++) {
-                        r = oci_strv_push(&out, *a);
+                        r = strv_push(&out, *a);
                         if (r < 0)
                                 return r;
                 }
@@ -60,10 +56,10 @@ static int env_apply(char ***env, char *const *list, char *const *skip) {
 }
 
 int oci_env_build(const OciEnvInput *in, char ***ret) {
-        _cleanup_(oci_strv_freep) char **env = NULL;
+        _cleanup_(strv_freep) char **env = NULL;
         int r;
 
-        r = oci_strv_new(&env, "PATH=" OCI_DEFAULT_PATH, "TERM=xterm", NULL);
+        r = strv_new(&env, "PATH=" OCI_DEFAULT_PATH, "TERM=xterm", NULL);
         if (r < 0)
                 return r;
         if (in->hostname) {

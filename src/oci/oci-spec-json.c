@@ -52,7 +52,7 @@ static void add_strv_opt(JsonBuilder *b, const char *key, char *const *l) {
 }
 
 static void add_pairs(JsonBuilder *b, const char *key, char *const *pairs) {
-        size_t n = oci_strv_length(pairs);
+        size_t n = strv_length(pairs);
 
         if (n < 2)
                 return;

@@ -96,7 +96,7 @@ static void mount_done(OciMount *m) {
         free(m->destination);
         free(m->type);
         free(m->source);
-        oci_strv_free(m->options);
+        strv_free(m->options);
 }
 
 OciSpec *oci_spec_free(OciSpec *s) {
@@ -104,8 +104,8 @@ OciSpec *oci_spec_free(OciSpec *s) {
                 return NULL;
         free(s->oci_version);
         oci_user_done(&s->process.user);
-        oci_strv_free(s->process.args);
-        oci_strv_free(s->process.env);
+        strv_free(s->process.args);
+        strv_free(s->process.env);
         free(s->process.cwd);
         for (size_t i = 0; i < s->process.n_rlimits; i++)
                 free(s->process.rlimits[i].type);
@@ -117,16 +117,16 @@ OciSpec *oci_spec_free(OciSpec *s) {
         for (size_t i = 0; i < s->n_mounts; i++)
                 mount_done(&s->mounts[i]);
         free(s->mounts);
-        oci_strv_free(s->annotations);
+        strv_free(s->annotations);
         free(s->linux.uid_mappings);
         free(s->linux.gid_mappings);
-        oci_strv_free(s->linux.sysctl);
+        strv_free(s->linux.sysctl);
         free(s->linux.resources.cpuset_cpus);
         free(s->linux.resources.cpuset_mems);
         for (size_t i = 0; i < s->linux.resources.n_hugepages; i++)
                 free(s->linux.resources.hugepages[i].page_size);
         free(s->linux.resources.hugepages);
-        oci_strv_free(s->linux.resources.unified);
+        strv_free(s->linux.resources.unified);
         for (size_t i = 0; i < s->linux.n_device_rules; i++)
                 free(s->linux.device_rules[i].access);
         free(s->linux.device_rules);
@@ -141,8 +141,8 @@ OciSpec *oci_spec_free(OciSpec *s) {
         free(s->linux.devices);
         seccomp_profile_free(s->linux.seccomp);
         free(s->linux.rootfs_propagation);
-        oci_strv_free(s->linux.masked_paths);
-        oci_strv_free(s->linux.readonly_paths);
+        strv_free(s->linux.masked_paths);
+        strv_free(s->linux.readonly_paths);
         free(s->linux.mount_label);
         return mfree(s);
 }
@@ -167,7 +167,7 @@ static void mount_remove(OciSpec *s, const char *destination) {
 
 /* Takes options; like runtime-tools' callers in CRI-O, a mount at the same place goes first. */
 static int mount_add(OciSpec *s, const char *destination, const char *type, const char *source, char **options) {
-        _cleanup_(oci_strv_freep) char **opts = options;
+        _cleanup_(strv_freep) char **opts = options;
         OciMount m = {};
         OciMount *n;
 
@@ -193,7 +193,7 @@ static int mount_add(OciSpec *s, const char *destination, const char *type, cons
 
 /* A NULL-terminated option list, or NULL when out of memory. */
 static char **opts(const char *first, ...) {
-        _cleanup_(oci_strv_freep) char **l = calloc(1, sizeof(char *));
+        _cleanup_(strv_freep) char **l = calloc(1, sizeof(char *));
         va_list ap;
         int r = 0;
 
@@ -201,7 +201,7 @@ static char **opts(const char *first, ...) {
                 return NULL;
         va_start(ap, first);
         for (const char *o = first; o; o = va_arg(ap, const char *)) {
-                r = oci_strv_push(&l, o);
+                r = strv_push(&l, o);
                 if (r < 0)
                         break;
         }
@@ -256,14 +256,14 @@ static int mounts_default(OciSpec *s, const OciContainerConfig *c) {
         int r;
 
         for (size_t i = 0; i < ELEMENTSOF(defaults); i++) {
-                _cleanup_(oci_strv_freep) char **o = NULL;
+                _cleanup_(strv_freep) char **o = NULL;
 
                 /* The request's own mounts win, and a /dev or /sys of its own takes all below. */
                 if (in_cri_mounts(c, defaults[i].destination) ||
                     (cri_dev && path_below(defaults[i].destination, "/dev")) ||
                     (cri_sys && path_below(defaults[i].destination, "/sys")))
                         continue;
-                r = oci_strv_copy((char *const *) defaults[i].options, &o);
+                r = strv_copy((char *const *) defaults[i].options, &o);
                 if (r < 0)
                         return r;
                 r = mount_add(s, defaults[i].destination, defaults[i].type, defaults[i].source, TAKE_PTR(o));
@@ -387,22 +387,22 @@ static int mounts_clear_readonly(OciSpec *s) {
         int r;
 
         for (size_t i = 0; i < s->n_mounts; i++) {
-                _cleanup_(oci_strv_freep) char **o = calloc(1, sizeof(char *));
+                _cleanup_(strv_freep) char **o = calloc(1, sizeof(char *));
 
                 if (!o)
                         return -ENOMEM;
-                if (oci_strv_contains(s->mounts[i].options, "rw"))
+                if (strv_contains(s->mounts[i].options, "rw"))
                         continue;
                 for (char **p = s->mounts[i].options; p && *p; p++)
                         if (strcmp(*p, "ro") != 0) {
-                                r = oci_strv_push(&o, *p);
+                                r = strv_push(&o, *p);
                                 if (r < 0)
                                         return r;
                         }
-                r = oci_strv_push(&o, "rw");
+                r = strv_push(&o, "rw");
                 if (r < 0)
                         return r;
-                oci_strv_free(s->mounts[i].options);
+                strv_free(s->mounts[i].options);
                 s->mounts[i].options = TAKE_PTR(o);
         }
         return 0;
@@ -543,7 +543,7 @@ static int resources_build(OciSpec *s, const OciContainerConfig *c) {
         if (r >= 0)
                 r = strdup_opt(in->cpuset_mems && in->cpuset_mems[0] ? in->cpuset_mems : NULL, &o->cpuset_mems);
         if (r >= 0 && in->unified)
-                r = oci_strv_copy(in->unified, &o->unified);
+                r = strv_copy(in->unified, &o->unified);
         if (r < 0)
                 return r;
         if (in->n_hugepages > 0) {
@@ -652,11 +652,11 @@ static int paths_build(OciSpec *s, const OciContainerConfig *c) {
 
         if (c->privileged)
                 return 0;
-        r = oci_strv_copy(c->has_masked_paths ? c->masked_paths : (char *const *) oci_default_masked_paths,
+        r = strv_copy(c->has_masked_paths ? c->masked_paths : (char *const *) oci_default_masked_paths,
                           &s->linux.masked_paths);
         if (r < 0)
                 return r;
-        return oci_strv_copy(c->has_readonly_paths ? c->readonly_paths : (char *const *) oci_default_readonly_paths,
+        return strv_copy(c->has_readonly_paths ? c->readonly_paths : (char *const *) oci_default_readonly_paths,
                              &s->linux.readonly_paths);
 }
 
@@ -666,7 +666,7 @@ int oci_spec_build(const OciContainerConfig *c, OciSpec **ret) {
 
         if (!c->container_id || !c->container_id[0] || !c->rootfs)
                 return log_debug_errno(EINVAL, "Container ID and rootfs are required.");
-        if (oci_strv_length(c->sysctls) % 2 != 0 || oci_strv_length(c->annotations) % 2 != 0)
+        if (strv_length(c->sysctls) % 2 != 0 || strv_length(c->annotations) % 2 != 0)
                 return -EINVAL;
 
         s = calloc(1, sizeof(OciSpec));
@@ -699,10 +699,10 @@ int oci_spec_build(const OciContainerConfig *c, OciSpec **ret) {
                         return r;
         }
 
-        r = oci_strv_copy(c->annotations, &s->annotations);
+        r = strv_copy(c->annotations, &s->annotations);
         if (r < 0)
                 return r;
-        r = oci_strv_copy(c->sysctls, &s->linux.sysctl);
+        r = strv_copy(c->sysctls, &s->linux.sysctl);
         if (r < 0)
                 return r;
         r = copy_mappings(c->uid_mappings, c->n_uid_mappings, &s->linux.uid_mappings, &s->linux.n_uid_mappings);

@@ -34,7 +34,7 @@ static int get_string(JsonObject *o, const char *key, char **ret) {
 }
 
 static int get_strv(JsonObject *o, const char *key, char ***ret) {
-        _cleanup_(oci_strv_freep) char **l = NULL;
+        _cleanup_(strv_freep) char **l = NULL;
         JsonNode *n = json_object_get_member(o, key);
         JsonArray *a;
         int r;
@@ -53,7 +53,7 @@ static int get_strv(JsonObject *o, const char *key, char ***ret) {
 
                 if (!node_is_string(e))
                         return log_debug_errno(EBADMSG, "Seccomp profile: \"%s\" holds a non-string.", key);
-                r = oci_strv_push(&l, json_node_get_string(e));
+                r = strv_push(&l, json_node_get_string(e));
                 if (r < 0)
                         return r;
         }
@@ -188,8 +188,8 @@ static int parse_syscall(JsonObject *o, SeccompSyscall *s) {
         if (name && s->names && s->names[0])
                 return log_debug_errno(EBADMSG, "Seccomp profile: a rule has both \"name\" and \"names\".");
         if (name) {
-                s->names = oci_strv_free(s->names);
-                r = oci_strv_consume(&s->names, TAKE_PTR(name));
+                s->names = strv_free(s->names);
+                r = strv_consume(&s->names, TAKE_PTR(name));
                 if (r < 0)
                         return r;
         }

@@ -127,27 +127,27 @@ bool seccomp_syscall_name_known(const char *name) {
 }
 
 static void filter_done(SeccompFilter *f) {
-        f->caps = oci_strv_free(f->caps);
-        f->arches = oci_strv_free(f->arches);
+        f->caps = strv_free(f->caps);
+        f->arches = strv_free(f->arches);
         f->min_kernel = mfree(f->min_kernel);
 }
 
 SeccompProfile *seccomp_profile_free(SeccompProfile *p) {
         if (!p)
                 return NULL;
-        oci_strv_free(p->architectures);
+        strv_free(p->architectures);
         for (size_t i = 0; i < p->n_arch_map; i++) {
                 free(p->arch_map[i].arch);
-                oci_strv_free(p->arch_map[i].sub_arches);
+                strv_free(p->arch_map[i].sub_arches);
         }
         free(p->arch_map);
-        oci_strv_free(p->flags);
+        strv_free(p->flags);
         free(p->listener_path);
         free(p->listener_metadata);
         for (size_t i = 0; i < p->n_syscalls; i++) {
                 SeccompSyscall *s = &p->syscalls[i];
 
-                oci_strv_free(s->names);
+                strv_free(s->names);
                 free(s->args);
                 filter_done(&s->includes);
                 filter_done(&s->excludes);
@@ -183,7 +183,7 @@ static int syscall_applies(const SeccompSyscall *s, const SeccompTarget *t, cons
         int r;
 
         *ret = false;
-        if (s->excludes.arches && oci_strv_contains(s->excludes.arches, arch))
+        if (s->excludes.arches && strv_contains(s->excludes.arches, arch))
                 return 0;
         if (s->excludes.caps)
                 for (char **c = s->excludes.caps; *c; c++)
@@ -196,7 +196,7 @@ static int syscall_applies(const SeccompSyscall *s, const SeccompTarget *t, cons
                 if (ge)
                         return 0;
         }
-        if (s->includes.arches && s->includes.arches[0] && !oci_strv_contains(s->includes.arches, arch))
+        if (s->includes.arches && s->includes.arches[0] && !strv_contains(s->includes.arches, arch))
                 return 0;
         if (s->includes.caps)
                 for (char **c = s->includes.caps; *c; c++)
@@ -214,7 +214,7 @@ static int syscall_applies(const SeccompSyscall *s, const SeccompTarget *t, cons
 }
 
 static int names_filter(char *const *names, SeccompResolveFlags flags, char ***ret) {
-        _cleanup_(oci_strv_freep) char **out = calloc(1, sizeof(char *));
+        _cleanup_(strv_freep) char **out = calloc(1, sizeof(char *));
         int r;
 
         if (!out)
@@ -229,7 +229,7 @@ static int names_filter(char *const *names, SeccompResolveFlags flags, char ***r
                                   seccomp_version()->major, seccomp_version()->minor);
                         continue;
                 }
-                r = oci_strv_push(&out, *n);
+                r = strv_push(&out, *n);
                 if (r < 0)
                         return r;
         }
@@ -264,22 +264,22 @@ int seccomp_profile_resolve(const SeccompProfile *p, const SeccompTarget *target
             (p->listener_metadata && !(o->listener_metadata = strdup(p->listener_metadata))))
                 return -ENOMEM;
         if (p->flags) {
-                r = oci_strv_copy(p->flags, &o->flags);
+                r = strv_copy(p->flags, &o->flags);
                 if (r < 0)
                         return r;
         }
 
-        r = oci_strv_copy(p->architectures, &o->architectures);
+        r = strv_copy(p->architectures, &o->architectures);
         if (r < 0)
                 return r;
         for (size_t i = 0; native && i < p->n_arch_map; i++) {
                 if (strcmp(p->arch_map[i].arch, native) != 0)
                         continue;
-                r = oci_strv_push(&o->architectures, p->arch_map[i].arch);
+                r = strv_push(&o->architectures, p->arch_map[i].arch);
                 if (r < 0)
                         return r;
                 for (char **s = p->arch_map[i].sub_arches; s && *s; s++) {
-                        r = oci_strv_push(&o->architectures, *s);
+                        r = strv_push(&o->architectures, *s);
                         if (r < 0)
                                 return r;
                 }
@@ -302,7 +302,7 @@ int seccomp_profile_resolve(const SeccompProfile *p, const SeccompTarget *target
                 if (r < 0)
                         return r;
                 if (!d->names[0]) {
-                        d->names = oci_strv_free(d->names);
+                        d->names = strv_free(d->names);
                         continue;
                 }
                 d->action = s->action;
@@ -311,7 +311,7 @@ int seccomp_profile_resolve(const SeccompProfile *p, const SeccompTarget *target
                 if (s->n_args > 0) {
                         d->args = calloc(s->n_args, sizeof(SeccompArg));
                         if (!d->args) {
-                                d->names = oci_strv_free(d->names);
+                                d->names = strv_free(d->names);
                                 return -ENOMEM;
                         }
                         memcpy(d->args, s->args, s->n_args * sizeof(SeccompArg));
