@@ -8,31 +8,17 @@
 
 #include "fileio.h"
 
-int read_full_file_at(int dir_fd, const char *path, size_t max, ReadFileFlags flags, char **ret, size_t *ret_size) {
-        _cleanup_close_ int fd = -EBADF;
+/* Reads until EOF into a growing buffer; size_hint (e.g. from fstat()) only sizes the first allocation,
+ * since files under /proc and growing files do not keep to it. */
+static int read_full_fd_hint(int fd, size_t max, size_t size_hint, char **ret, size_t *ret_size) {
         _cleanup_free_ char *buf = NULL;
         size_t size = 0, allocated = 0;
-        struct stat st;
-
-        fd = openat(dir_fd, path,
-                    O_RDONLY | O_CLOEXEC | O_NOCTTY | ((flags & READ_FILE_NOFOLLOW) ? O_NOFOLLOW : 0));
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        if ((uint64_t) st.st_size > max)
-                return -EFBIG;
 
         for (;;) {
                 ssize_t n;
 
                 if (allocated - size < 4096) {
-                        /* The size from fstat() is a hint: files under /proc and growing files lie. */
-                        size_t want = allocated == 0 ? (size_t) st.st_size + 4096 : allocated * 2;
+                        size_t want = allocated == 0 ? size_hint + 4096 : allocated * 2;
                         char *p;
 
                         if (max < SIZE_MAX && want > max + 1)
@@ -64,6 +50,29 @@ int read_full_file_at(int dir_fd, const char *path, size_t max, ReadFileFlags fl
         return 0;
 }
 
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_size) {
+        return read_full_fd_hint(fd, max, 0, ret, ret_size);
+}
+
+int read_full_file_at(int dir_fd, const char *path, size_t max, ReadFileFlags flags, char **ret, size_t *ret_size) {
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+
+        fd = openat(dir_fd, path,
+                    O_RDONLY | O_CLOEXEC | O_NOCTTY | ((flags & READ_FILE_NOFOLLOW) ? O_NOFOLLOW : 0));
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode))
+                return -EISDIR;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if ((uint64_t) st.st_size > max)
+                return -EFBIG;
+        return read_full_fd_hint(fd, max, (size_t) st.st_size, ret, ret_size);
+}
+
 int tempfile_name(const char *tag, char **ret) {
         uint64_t rnd;
         char *s;
@@ -76,7 +85,7 @@ int tempfile_name(const char *tag, char **ret) {
         return 0;
 }
 
-static int write_all(int fd, const void *data, size_t size) {
+int loop_write(int fd, const void *data, size_t size) {
         const uint8_t *p = data;
 
         while (size > 0) {
@@ -118,7 +127,7 @@ int write_file_atomic_at(int dir_fd, const char *path, const void *data, size_t 
         fd = openat(parent_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
         if (fd < 0)
                 return -errno;
-        r = write_all(fd, data, size);
+        r = loop_write(fd, data, size);
         if (r >= 0 && fsync(fd) < 0)
                 r = -errno;
         if (r >= 0 && renameat(parent_fd, tmp, parent_fd, base) < 0)

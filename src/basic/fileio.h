@@ -19,6 +19,12 @@ typedef enum ReadFileFlags {
  * is -EFBIG; a directory -EISDIR; anything else that is not a regular file -EBADFD. */
 int read_full_file_at(int dir_fd, const char *path, size_t max, ReadFileFlags flags, char **ret, size_t *ret_size);
 
+/* Reads what is left of fd, at most max bytes (-EFBIG beyond), NUL-terminated. */
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_size);
+
+/* Writes all of data, resuming after short writes and EINTR. */
+int loop_write(int fd, const void *data, size_t size);
+
 /* A fresh name TEMP_FILE_PREFIX "<tag>-<random>" (not created). */
 int tempfile_name(const char *tag, char **ret);
 

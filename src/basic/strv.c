@@ -101,6 +101,20 @@ int strv_push(char ***l, const char *s) {
         return strv_consume(l, copy);
 }
 
+int strv_push_many(char ***l, ...) {
+        va_list ap;
+        int r = 0;
+
+        va_start(ap, l);
+        for (const char *s; (s = va_arg(ap, const char *)); ) {
+                r = strv_push(l, s);
+                if (r < 0)
+                        break;
+        }
+        va_end(ap);
+        return r;
+}
+
 int strv_pushf(char ***l, const char *format, ...) {
         va_list ap;
         char *s;

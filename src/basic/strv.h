@@ -29,6 +29,8 @@ int strv_push(char ***l, const char *s);
 /* Appends s itself, taking ownership of it even on failure. */
 int strv_consume(char ***l, char *s);
 int strv_pushf(char ***l, const char *format, ...) _printf_(2, 3);
+/* strv_push() of each argument up to a NULL. */
+int strv_push_many(char ***l, ...) _sentinel_;
 /* Appends s unless it is already there: 1 if added, 0 if present. */
 int strv_extend_unique(char ***l, const char *s);
 /* Removes every copy of s; returns how many. */

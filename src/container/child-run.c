@@ -175,7 +175,7 @@ static int make_input(const char *input, size_t size) {
         fd = memfd_create("child-stdin", MFD_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        r = container_write_all(fd, input, size);
+        r = loop_write(fd, input, size);
         if (r < 0)
                 return r;
         if (lseek(fd, 0, SEEK_SET) < 0)

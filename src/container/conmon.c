@@ -86,7 +86,7 @@ int conmon_build_argv(const ConmonConfig *config, const ConmonContainer *ctr, ch
                 return r;
 
         /* CRI-O's order, with the API version podman uses and the journald driver it adds. */
-        r = container_strv_push_many(&argv,
+        r = strv_push_many(&argv,
                                   config->conmon_path ?: CONMON_DEFAULT_PATH,
                                   "--api-version", "1",
                                   "-b", ctr->bundle_path,
@@ -98,7 +98,7 @@ int conmon_build_argv(const ConmonConfig *config, const ConmonContainer *ctr, ch
         if (r >= 0)
                 r = strv_pushf(&argv, "k8s-file:%s", ctr->log_path);
         if (r >= 0)
-                r = container_strv_push_many(&argv,
+                r = strv_push_many(&argv,
                                           "--log-level", config->log_level ?: "info",
                                           "-n", ctr->name,
                                           "-P", conmon_pidfile,
@@ -109,7 +109,7 @@ int conmon_build_argv(const ConmonConfig *config, const ConmonContainer *ctr, ch
         if (r >= 0)
                 r = strv_pushf(&argv, "--root=%s", config->runtime_root);
         if (r >= 0)
-                r = container_strv_push_many(&argv,
+                r = strv_push_many(&argv,
                                           "--socket-dir-path", config->socket_dir,
                                           "--syslog",
                                           "-u", ctr->id,
@@ -124,9 +124,9 @@ int conmon_build_argv(const ConmonConfig *config, const ConmonContainer *ctr, ch
         if (r >= 0 && config->no_sync_log)
                 r = strv_push(&argv, "--no-sync-log");
         if (r >= 0 && config->log_to_journald) {
-                r = container_strv_push_many(&argv, "-l", "journald:", NULL);
+                r = strv_push_many(&argv, "-l", "journald:", NULL);
                 if (r >= 0 && ctr->log_tag)
-                        r = container_strv_push_many(&argv, "--log-tag", ctr->log_tag, NULL);
+                        r = strv_push_many(&argv, "--log-tag", ctr->log_tag, NULL);
         }
         if (r >= 0 && config->no_pivot)
                 r = strv_push(&argv, "--no-pivot");
@@ -530,7 +530,7 @@ static int write_fifo(int fd, const char *data, size_t size) {
         sigaddset(&mask, SIGPIPE);
         if (pthread_sigmask(SIG_BLOCK, &mask, &old) != 0)
                 return -EINVAL;
-        r = container_write_all(fd, data, size);
+        r = loop_write(fd, data, size);
         if (r == -EPIPE)
                 (void) sigtimedwait(&mask, NULL, &zero);
         (void) pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -12,63 +12,6 @@
 #include "container-util.h"
 #include "fileio.h"
 
-int container_strv_push_many(char ***l, ...) {
-        va_list ap;
-        int r = 0;
-
-        va_start(ap, l);
-        for (const char *s; (s = va_arg(ap, const char *)); ) {
-                r = strv_push(l, s);
-                if (r < 0)
-                        break;
-        }
-        va_end(ap);
-        return r;
-}
-
-int container_write_all(int fd, const void *data, size_t size) {
-        const char *p = data;
-
-        while (size > 0) {
-                ssize_t n = write(fd, p, size);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += n;
-                size -= (size_t) n;
-        }
-        return 0;
-}
-
-int container_read_fd(int fd, size_t max, char **ret, size_t *ret_size) {
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0;
-
-        buf = malloc(max + 1);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t n = read(fd, buf + size, max + 1 - size);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (n == 0)
-                        break;
-                size += (size_t) n;
-                if (size > max)
-                        return -EFBIG;
-        }
-        buf[size] = '\0';
-        if (ret_size)
-                *ret_size = size;
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
-
 int container_read_pid_file(const char *path, pid_t *ret) {
         _cleanup_free_ char *s = NULL;
         char *end;

@@ -91,7 +91,7 @@ int exit_watch_read(ExitWatch *w, const char *id, int *ret_exit_code, bool *ret_
                 return -errno;
         if (!S_ISREG(st.st_mode))
                 return -EBADMSG;
-        r = container_read_fd(fd, 64, &data, &size);
+        r = read_full_fd(fd, 64, &data, &size);
         if (r == -EFBIG)
                 r = -EBADMSG;
         if (r < 0)

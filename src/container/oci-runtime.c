@@ -143,7 +143,7 @@ int oci_runtime_build_argv(const OciRuntime *rt, char *const *args, char ***ret)
         _cleanup_(strv_freep) char **argv = NULL;
         int r;
 
-        r = container_strv_push_many(&argv, rt->path, "--root", rt->root, NULL);
+        r = strv_push_many(&argv, rt->path, "--root", rt->root, NULL);
         if (r >= 0 && rt->systemd_cgroup)
                 r = strv_push(&argv, "--systemd-cgroup");
         for (char *const *a = args; r >= 0 && a && *a; a++)
@@ -396,7 +396,7 @@ static int write_tmp_file(const char *dir, const char *prefix, const char *data,
         fd = mkostemp(path, O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        r = container_write_all(fd, data, strlen(data));
+        r = loop_write(fd, data, strlen(data));
         if (r < 0) {
                 (void) unlink(path);
                 return r;

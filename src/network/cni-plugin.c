@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cni-plugin.h"
+#include "fileio.h"
 #include "log.h"
 
 /* Results are small; a plugin printing more than this is broken. */
@@ -124,20 +125,6 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-static int write_all(int fd, const char *data, size_t size) {
-        while (size > 0) {
-                ssize_t n = write(fd, data, size);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                data += n;
-                size -= n;
-        }
-        return 0;
-}
-
 int cni_plugin_run_start(sd_event *event, const char *binary, char *const *env, const char *input,
                          size_t input_size, uint64_t timeout_usec, CniPluginRunHandler handler,
                          void *userdata, CniPluginRun **ret) {
@@ -163,7 +150,7 @@ int cni_plugin_run_start(sd_event *event, const char *binary, char *const *env, 
         stdin_fd = memfd_new("cni-stdin");
         if (stdin_fd < 0)
                 return stdin_fd;
-        r = write_all(stdin_fd, input, input_size);
+        r = loop_write(stdin_fd, input, input_size);
         if (r < 0)
                 return r;
         if (lseek(stdin_fd, 0, SEEK_SET) < 0)
