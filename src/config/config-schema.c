@@ -517,7 +517,7 @@ const ConfigKey config_keys[] = {
           .doc = "Also put the capabilities in the inheritable set, which non-root processes\n"
                  "need to use them." },
         { G("crio.runtime", default_sysctls), LIST(NULL), .check = check_sysctls,
-          .option = "default-sysctls",
+          .flags = CONFIG_ACTED, .option = "default-sysctls",
           .doc = "sysctls set in every container, as \"name=value\"." },
         { G("crio.runtime", allowed_devices), LIST("/dev/fuse", "/dev/net/tun", NULL),
           .check = check_absolute_list, .option = "allowed-devices",
@@ -593,14 +593,14 @@ const ConfigKey config_keys[] = {
         { G("crio.runtime", ctr_stop_timeout), INT(CRIO_MINIMUM_CTR_STOP_TIMEOUT), .option = "ctr-stop-timeout",
           .doc = "Seconds to wait for a container to stop before giving up; values below 30 are\n"
                  "raised to 30." },
-        { G("crio.runtime", drop_infra_ctr), BOOL(true), .option = "drop-infra-ctr",
+        { G("crio.runtime", drop_infra_ctr), BOOL(true), .flags = CONFIG_ACTED, .option = "drop-infra-ctr",
           .doc = "Run no pause container for pods that need no PID namespace of their own." },
         { G("crio.runtime", infra_ctr_cpuset), STR(""), .check = check_cpuset, .option = "infra-ctr-cpuset",
           .doc = "CPUs the pause containers run on, in Linux CPU list format (\"0-1\")." },
         { G("crio.runtime", shared_cpuset), STR(""), .check = check_cpuset, .option = "shared-cpuset",
           .doc = "CPUs guaranteed containers may share beside their exclusive ones." },
         { G("crio.runtime", namespaces_dir), STR("/var/run"), .check = check_absolute,
-          .option = "namespaces-dir",
+          .flags = CONFIG_ACTED, .option = "namespaces-dir",
           .doc = "Where pinned pod namespaces are kept." },
         { G("crio.runtime", pinns_path), STR(""), .check = check_absolute_or_empty, .option = "pinns-path",
           .doc = "Path of pinns, which pins namespaces; empty searches $PATH." },
@@ -726,16 +726,17 @@ const ConfigKey config_keys[] = {
                  "the first match." },
 
         /* [crio.network] */
-        { G("crio.network", cni_default_network), STR(""), .option = "cni-default-network",
+        { G("crio.network", cni_default_network), STR(""), .flags = CONFIG_ACTED,
+          .option = "cni-default-network",
           .doc = "CNI network to use; empty takes the first one found in network_dir." },
         { G("crio.network", network_dir), STR("/etc/cni/net.d/"), .check = check_absolute,
           .flags = CONFIG_ACTED, .option = "cni-config-dir",
           .doc = "Directory of CNI network configurations." },
         { G("crio.network", plugin_dir), STR(""), .check = check_absolute_or_empty,
-          .flags = CONFIG_DEPRECATED, .replacement = "crio.network.plugin_dirs",
+          .flags = CONFIG_ACTED | CONFIG_DEPRECATED, .replacement = "crio.network.plugin_dirs",
           .doc = "A CNI plugin directory, added to plugin_dirs." },
         { G("crio.network", plugin_dirs), LIST("/opt/cni/bin/", NULL), .check = check_absolute_list,
-          .option = "cni-plugin-dir",
+          .flags = CONFIG_ACTED, .option = "cni-plugin-dir",
           .doc = "Directories of CNI plugin binaries." },
 
         /* [crio.metrics] */

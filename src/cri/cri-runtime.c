@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api.pb-c.h"
+#include "cni-watch.h"
 #include "config-json.h"
 #include "config.h"
 #include "crio-build.h"
@@ -25,23 +26,6 @@ int cri_runtime_version(GrpcCall *call, const uint8_t *message, size_t size, voi
         reply.runtime_version = (char *) CRIO_VERSION;
         reply.runtime_api_version = (char *) CRI_RUNTIME_API_VERSION;
         return cri_call_reply(call, &reply.base);
-}
-
-/* A CNI network is configured when the directory holds a .conf, .conflist or .json file. */
-static bool cni_config_present(const char *dir) {
-        DIR *d = opendir(dir);
-        struct dirent *de;
-        bool found = false;
-
-        if (!d)
-                return false;
-        while (!found && (de = readdir(d))) {
-                const char *e = strrchr(de->d_name, '.');
-                found = e && de->d_name[0] != '.' &&
-                        (strcmp(e, ".conf") == 0 || strcmp(e, ".conflist") == 0 || strcmp(e, ".json") == 0);
-        }
-        closedir(d);
-        return found;
 }
 
 int cri_runtime_status(GrpcCall *call, const uint8_t *message, size_t size, void *userdata) {
@@ -71,18 +55,17 @@ int cri_runtime_status(GrpcCall *call, const uint8_t *message, size_t size, void
         runtime_ready.type = (char *) "RuntimeReady";
         runtime_ready.status = true;
 
+        /* Follows the inotify watch of network_dir: true while a valid network config exists. */
         network_ready.type = (char *) "NetworkReady";
-        network_ready.status = false;
-        network_ready.reason = (char *) "NetworkPluginNotReady";
-        if (!cni_config_present(m->config->network_dir))
-                r = asprintf(&network_message,
-                             "Network plugin returns error: No CNI configuration file in %s. "
-                             "Has your network provider started?", m->config->network_dir);
-        else
-                r = asprintf(&network_message, "Network plugin returns error: CNI networking is not available yet");
-        if (r < 0)
-                return -ENOMEM;
-        network_ready.message = network_message;
+        network_ready.status = m->cni_watch && cni_watch_is_ready(m->cni_watch);
+        if (!network_ready.status) {
+                network_ready.reason = (char *) "NetworkPluginNotReady";
+                if (asprintf(&network_message, "Network plugin returns error: %s",
+                             m->cni_watch ? cni_watch_get_reason(m->cni_watch) ?: "unknown" :
+                             "CNI is not set up") < 0)
+                        return -ENOMEM;
+                network_ready.message = network_message;
+        }
 
         status.n_conditions = ELEMENTSOF(conditions);
         status.conditions = conditions;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cri-call.h"
 #include "cri-image.h"
+#include "cri-pod.h"
 #include "cri-runtime.h"
 #include "cri-service.h"
 
@@ -9,12 +10,12 @@
 
 const GrpcMethod cri_methods[] = {
         { RUNTIME("Version"), cri_runtime_version, false },
-        { RUNTIME("RunPodSandbox"), cri_call_unimplemented, false },
-        { RUNTIME("StopPodSandbox"), cri_call_unimplemented, false },
-        { RUNTIME("RemovePodSandbox"), cri_call_unimplemented, false },
-        { RUNTIME("PodSandboxStatus"), cri_call_unimplemented, false },
-        { RUNTIME("ListPodSandbox"), cri_call_unimplemented, false },
-        { RUNTIME("StreamPodSandboxes"), cri_call_unimplemented, true },
+        { RUNTIME("RunPodSandbox"), cri_pod_run, false },
+        { RUNTIME("StopPodSandbox"), cri_pod_stop, false },
+        { RUNTIME("RemovePodSandbox"), cri_pod_remove, false },
+        { RUNTIME("PodSandboxStatus"), cri_pod_status, false },
+        { RUNTIME("ListPodSandbox"), cri_pod_list, false },
+        { RUNTIME("StreamPodSandboxes"), cri_pod_stream, true },
         { RUNTIME("CreateContainer"), cri_call_unimplemented, false },
         { RUNTIME("StartContainer"), cri_call_unimplemented, false },
         { RUNTIME("StopContainer"), cri_call_unimplemented, false },
@@ -31,8 +32,8 @@ const GrpcMethod cri_methods[] = {
         { RUNTIME("ContainerStats"), cri_call_unimplemented, false },
         { RUNTIME("ListContainerStats"), cri_call_unimplemented, false },
         { RUNTIME("StreamContainerStats"), cri_call_unimplemented, true },
-        { RUNTIME("PodSandboxStats"), cri_call_unimplemented, false },
-        { RUNTIME("ListPodSandboxStats"), cri_call_unimplemented, false },
+        { RUNTIME("PodSandboxStats"), cri_pod_stats, false },
+        { RUNTIME("ListPodSandboxStats"), cri_pod_list_stats, false },
         { RUNTIME("StreamPodSandboxStats"), cri_call_unimplemented, true },
         { RUNTIME("UpdateRuntimeConfig"), cri_call_unimplemented, false },
         { RUNTIME("Status"), cri_runtime_status, false },
@@ -42,7 +43,7 @@ const GrpcMethod cri_methods[] = {
         { RUNTIME("ListPodSandboxMetrics"), cri_call_unimplemented, false },
         { RUNTIME("StreamPodSandboxMetrics"), cri_call_unimplemented, true },
         { RUNTIME("RuntimeConfig"), cri_runtime_config, false },
-        { RUNTIME("UpdatePodSandboxResources"), cri_call_unimplemented, false },
+        { RUNTIME("UpdatePodSandboxResources"), cri_pod_update_resources, false },
         { IMAGE("ListImages"), cri_image_list, false },
         { IMAGE("StreamImages"), cri_image_stream, true },
         { IMAGE("ImageStatus"), cri_image_status, false },

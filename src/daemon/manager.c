@@ -12,6 +12,7 @@
 #include "log.h"
 #include "manager-dbus.h"
 #include "manager.h"
+#include "pod-manager.h"
 
 /* How long in-flight calls may take to finish once a stop is asked for. */
 #define MANAGER_STOP_TIMEOUT_USEC (10ULL * 1000000ULL)
@@ -54,6 +55,9 @@ int manager_new(Config *config, ConfigSources *sources, Manager **ret) {
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGHUP);
+        /* CNI plugins and namespace pinning run as children watched by sd-event: SIGCHLD is
+         * blocked here, before any thread starts, so that every thread inherits the mask. */
+        sigaddset(&mask, SIGCHLD);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return log_error_errno(errno, "Failed to block signals: %m");
 
@@ -85,6 +89,8 @@ Manager *manager_free(Manager *m) {
                 return NULL;
 
         grpc_server_free(m->grpc);
+        /* Pod operations hold systemd and CNI calls: they go with the pods, before the bus. */
+        manager_free_pods(m);
         /* D-Bus pull calls wait on the puller: they go before it. */
         manager_disconnect_bus(m);
         /* Pulls hold layers of the store: they go first. */
@@ -160,6 +166,10 @@ int manager_start(Manager *m) {
         int r;
 
         r = manager_load_images(m);
+        if (r < 0)
+                return r;
+
+        r = manager_start_pods(m);
         if (r < 0)
                 return r;
 

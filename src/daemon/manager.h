@@ -29,6 +29,14 @@ typedef struct Manager {
         /* D-Bus PullImage calls waiting for their pull. */
         struct BusImagePull *bus_pulls;
 
+        /* Pods (src/pod/): systemd's manager API for their slices, CNI for their networks (the
+         * default network followed in network_dir), and the pods themselves; set up by
+         * manager_start_pods(). */
+        struct SystemdClient *systemd;
+        struct CniExec *cni_exec;
+        struct CniWatch *cni_watch;
+        struct PodStore *pods;
+
         sd_event_source *sigterm_source;
         sd_event_source *sigint_source;
         sd_event_source *sighup_source;

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fileio.h"
+#include "cni-watch.h"
+#include "config.h"
+#include "log.h"
+#include "manager.h"
+#include "pod-files.h"
+#include "pod-namespaces.h"
+#include "pod-network.h"
+#include "pod-operation.h"
+#include "pod-slice.h"
+#include "pod-store.h"
+#include "systemd-manager.h"
+
+/* RunPodSandbox, step by step. Each step that makes something is undone by the rollback, in
+ * reverse, when a later one fails or the caller goes away; the record in the pod's directory
+ * (written before each step) lets the next start of crio undo a run that crio died in. */
+enum {
+        RUN_STEP_DIR,
+        RUN_STEP_SLICE,         /* async */
+        RUN_STEP_WATCH,
+        RUN_STEP_NAMESPACES,
+        RUN_STEP_FILES,
+        RUN_STEP_LOG_DIRECTORY,
+        RUN_STEP_NETWORK,       /* async */
+        RUN_STEP_DONE,
+};
+
+enum {
+        ROLLBACK_NETWORK,       /* async */
+        ROLLBACK_NAMESPACES,
+        ROLLBACK_SLICE,         /* async */
+        ROLLBACK_DONE,
+};
+
+static void rollback_next(PodOperation *op);
+
+static void on_slice_started(int r, const char *result, void *userdata) {
+        PodOperation *op = userdata;
+        Pod *p = op->pod;
+        /* result belongs to the request: it is freed on the way out, after the last use. */
+        _cleanup_(systemd_request_freep) SystemdRequest *request = TAKE_PTR(op->systemd_request);
+
+        if (r == -EEXIST) {
+                /* kubelet's slice (or one left by an earlier attempt): used as it is. */
+                log_pod(p, LOG_DEBUG, "Slice %s exists already, using it.", p->slice);
+                r = 0;
+        } else if (r >= 0 && !p->slice_created) {
+                p->slice_created = true;
+                (void) pod_record_append(p, "slice_created", "1");
+        }
+        if (r < 0)
+                (void) pod_operation_fail(op, r, "starting slice %s: %s", p->slice,
+                                          result ? result : strerror(-r));
+        pod_run_next(op);
+}
+
+static int run_start_slice(PodOperation *op) {
+        _cleanup_(unit_property_list_freep) UnitPropertyList *properties = NULL;
+        _cleanup_free_ char *own = NULL, *description = NULL;
+        Pod *p = op->pod;
+        int r;
+
+        r = pod_slice_properties(p, p->config.has_resources ? &p->config.resources : NULL,
+                                 p->config.has_overhead ? &p->config.overhead : NULL,
+                                 /* with_accounting= */ true, &properties);
+        if (r < 0)
+                return pod_operation_fail(op, r, "building slice properties: %s", strerror(-r));
+
+        r = pod_record_append(p, "slice", p->slice);
+        if (r < 0)
+                return pod_operation_fail(op, r, "recording the pod: %s", strerror(-r));
+        /* Our own slice is ours to stop even when the start is cut off half-way. */
+        r = pod_slice_name(NULL, p->id, &own);
+        if (r < 0)
+                return pod_operation_fail(op, r, NULL);
+        if (strcmp(own, p->slice) == 0)
+                p->slice_created = true;
+
+        r = pod_slice_description(p, &description);
+        if (r < 0)
+                return pod_operation_fail(op, r, NULL);
+        r = systemd_client_start_transient_slice(p->manager->systemd, p->slice, description, properties,
+                                                 on_slice_started, op, &op->systemd_request);
+        if (r < 0)
+                return pod_operation_fail(op, r, "starting slice %s: %s", p->slice, strerror(-r));
+        return 1;
+}
+
+static int run_pin_namespaces(PodOperation *op) {
+        Pod *p = op->pod;
+        char *paths[_POD_NAMESPACE_TYPE_MAX] = {};
+        _cleanup_free_ char *error = NULL;
+        PodNamespacesRequest req = {
+                .namespaces_dir = p->manager->config->namespaces_dir,
+                .name = p->id,
+                .pin = {
+                        [POD_NAMESPACE_NET] = !pod_is_host_network(p),
+                        [POD_NAMESPACE_IPC] = !pod_is_host_ipc(p),
+                        /* Host network pods share the host's hostname too, as kubelet expects. */
+                        [POD_NAMESPACE_UTS] = !pod_is_host_network(p),
+                },
+                .hostname = p->config.hostname && *p->config.hostname ? p->config.hostname : NULL,
+                .sysctls = op->sysctls,
+                .n_sysctls = op->n_sysctls,
+        };
+        int r;
+
+        r = pod_namespaces_pin(&req, paths, &error);
+        if (r < 0)
+                return pod_operation_fail(op, r, "%s", error ?: strerror(-r));
+        p->netns_path = paths[POD_NAMESPACE_NET];
+        p->ipcns_path = paths[POD_NAMESPACE_IPC];
+        p->utsns_path = paths[POD_NAMESPACE_UTS];
+        return 0;
+}
+
+static void on_network_added(CniOperation *cni, int r, void *userdata) {
+        PodOperation *op = userdata;
+        Pod *p = op->pod;
+
+        if (r < 0)
+                /* cni_exec_add() already ran DEL for the plugins it started. */
+                (void) pod_operation_fail(op, r, "setting up the pod network: %s",
+                                          cni_operation_get_error_message(cni) ?: strerror(-r));
+        else {
+                p->network_up = true;
+                r = pod_network_take_result(p, cni);
+                if (r < 0)
+                        (void) pod_operation_fail(op, r, "reading the CNI result: %s", strerror(-r));
+        }
+        op->cni_operation = cni_operation_free(op->cni_operation);
+        pod_run_next(op);
+}
+
+static int run_network(PodOperation *op) {
+        Pod *p = op->pod;
+        int r;
+
+        if (pod_is_host_network(p))
+                return 0;
+        if (!p->manager->cni_watch || !cni_watch_get_network(p->manager->cni_watch))
+                return pod_operation_fail(op, -ENETDOWN, "network plugin is not ready: %s",
+                                          p->manager->cni_watch ? cni_watch_get_reason(p->manager->cni_watch) :
+                                          "CNI is not set up");
+        r = pod_record_append(p, "network", cni_watch_get_network(p->manager->cni_watch)->name);
+        if (r < 0)
+                return pod_operation_fail(op, r, "recording the pod: %s", strerror(-r));
+        r = pod_network_add(p, on_network_added, op, &op->cni_operation);
+        if (r < 0)
+                return pod_operation_fail(op, r, "setting up the pod network: %s", strerror(-r));
+        return 1;
+}
+
+void pod_run_next(PodOperation *op) {
+        Pod *p = op->pod;
+        int r = 0;
+
+        for (;;) {
+                if (op->error < 0 && !op->rolling_back) {
+                        log_pod_errno(p, LOG_WARNING, op->error, "Failed to run pod %s, rolling back: %s",
+                                      p->name, op->error_message ?: strerror(-op->error));
+                        op->rolling_back = true;
+                        op->step = 0;
+                }
+                if (op->rolling_back)
+                        return rollback_next(op);
+
+                switch (op->step++) {
+                case RUN_STEP_DIR:
+                        r = pod_files_create_dir(p, POD_RUN_DIR);
+                        if (r < 0)
+                                r = pod_operation_fail(op, r, "creating the pod directory: %s", strerror(-r));
+                        break;
+                case RUN_STEP_SLICE:
+                        r = run_start_slice(op);
+                        break;
+                case RUN_STEP_WATCH:
+                        r = pod_slice_watch(p);
+                        if (r < 0)
+                                log_pod_errno(p, LOG_WARNING, r, "Failed to watch slice %s, ignoring: %m", p->slice);
+                        r = 0;
+                        break;
+                case RUN_STEP_NAMESPACES:
+                        r = run_pin_namespaces(op);
+                        break;
+                case RUN_STEP_FILES: {
+                        _cleanup_free_ char *error = NULL;
+
+                        r = pod_files_setup(p, &error);
+                        if (r < 0)
+                                r = pod_operation_fail(op, r, "%s", error ?: strerror(-r));
+                        break;
+                }
+                case RUN_STEP_LOG_DIRECTORY:
+                        if (p->config.log_directory && *p->config.log_directory) {
+                                r = mkdir_p(p->config.log_directory, 0700);
+                                if (r < 0)
+                                        r = pod_operation_fail(op, r, "creating log directory %s: %s",
+                                                               p->config.log_directory, strerror(-r));
+                        }
+                        break;
+                case RUN_STEP_NETWORK:
+                        r = run_network(op);
+                        break;
+                default:
+                        p->state = POD_STATE_READY;
+                        log_pod(p, LOG_INFO, "Ran pod sandbox %s (%s) in %s%s%s.", p->name, p->id, p->slice,
+                                p->ips && p->ips[0] ? ", IP " : "", p->ips && p->ips[0] ? p->ips[0] : "");
+                        return pod_operation_finish(op, 0);
+                }
+                if (r > 0)
+                        return; /* a callback continues */
+        }
+}
+
+static void on_rollback_network(CniOperation *cni, int r, void *userdata) {
+        PodOperation *op = userdata;
+        Pod *p = op->pod;
+
+        if (r < 0)
+                log_pod_errno(p, LOG_WARNING, r, "Failed to tear down the network of pod %s, ignoring: %s",
+                              p->name, cni_operation_get_error_message(cni) ?: strerror(-r));
+        else
+                p->network_up = false;
+        op->cni_operation = cni_operation_free(op->cni_operation);
+        rollback_next(op);
+}
+
+static void on_rollback_slice(int r, const char *result, void *userdata) {
+        PodOperation *op = userdata;
+        Pod *p = op->pod;
+        _cleanup_(systemd_request_freep) SystemdRequest *request = TAKE_PTR(op->systemd_request);
+
+        if (r < 0 && r != -ENOENT)
+                log_pod_errno(p, LOG_WARNING, r, "Failed to stop slice %s, ignoring: %m", p->slice);
+        rollback_next(op);
+}
+
+static void rollback_next(PodOperation *op) {
+        Pod *p = op->pod;
+        int r;
+
+        for (;;)
+                switch (op->step++) {
+                case ROLLBACK_NETWORK:
+                        if (!p->network_up || !p->network_name)
+                                break;
+                        r = pod_network_del(p, on_rollback_network, op, &op->cni_operation);
+                        if (r >= 0)
+                                return;
+                        log_pod_errno(p, LOG_WARNING, r, "Failed to tear down the network of pod %s, ignoring: %m",
+                                      p->name);
+                        break;
+                case ROLLBACK_NAMESPACES:
+                        p->slice_watch = unit_watch_free(p->slice_watch);
+                        (void) pod_namespace_unpin(p->netns_path);
+                        (void) pod_namespace_unpin(p->ipcns_path);
+                        (void) pod_namespace_unpin(p->utsns_path);
+                        break;
+                case ROLLBACK_SLICE:
+                        if (!p->slice_created)
+                                break;
+                        r = systemd_client_stop_unit(p->manager->systemd, p->slice, NULL, on_rollback_slice, op,
+                                                     &op->systemd_request);
+                        if (r >= 0)
+                                return;
+                        log_pod_errno(p, LOG_WARNING, r, "Failed to stop slice %s, ignoring: %m", p->slice);
+                        break;
+                default:
+                        /* Last: the directory holds the record of what to undo. */
+                        (void) pod_files_remove(p);
+                        pod_store_remove(p->manager->pods, p);
+                        return pod_operation_finish(op, 0);
+                }
+}
+
+int pod_run(Pod *p, PodSysctl *sysctls, size_t n_sysctls, PodOperationCallback callback, void *userdata,
+            PodOperation **ret) {
+        PodOperation *op;
+        int r;
+
+        r = pod_operation_new(p, POD_OPERATION_RUN, callback, userdata, &op);
+        if (r < 0)
+                return r;
+        op->sysctls = sysctls;
+        op->n_sysctls = n_sysctls;
+        if (ret)
+                *ret = op;
+        pod_operation_enqueue(op);
+        return 0;
+}
