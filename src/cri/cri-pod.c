@@ -265,7 +265,9 @@ static void on_run_done(Pod *p, int r, const char *error, void *userdata) {
 
         grpc_call_set_cancel_handler(c->call, NULL, NULL);
         if (r < 0)
-                (void) grpc_call_finishf(c->call, status_from_errno(r), "failed to run pod sandbox %s: %s",
+                /* Only a bad request is the caller's fault; the rest is ours (a missing file included). */
+                (void) grpc_call_finishf(c->call, r == -EINVAL ? GRPC_STATUS_INVALID_ARGUMENT : GRPC_STATUS_UNKNOWN,
+                                         "failed to run pod sandbox %s: %s",
                                          p->name, error ?: strerror(-r));
         else {
                 Runtime__V1__RunPodSandboxResponse reply = RUNTIME__V1__RUN_POD_SANDBOX_RESPONSE__INIT;
@@ -707,7 +709,7 @@ static void on_update_cancelled(GrpcCall *call, void *userdata) {
 static void on_update_done(int r, const char *result, void *userdata) {
         CriUpdate *u = userdata;
         Pod *p = u->pod;
-        _cleanup_(systemd_request_freep) SystemdRequest *request = TAKE_PTR(u->request);
+        _unused_ _cleanup_(systemd_request_freep) SystemdRequest *request = TAKE_PTR(u->request);
 
         grpc_call_set_cancel_handler(u->call, NULL, NULL);
         if (r < 0)

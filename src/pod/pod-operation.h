@@ -42,6 +42,8 @@ struct PodOperation {
         PodSysctl *sysctls;
         size_t n_sysctls;
         bool rolling_back;
+        /* A step waits for the callback of a call sent by an earlier step. */
+        bool waiting;
 
         PodOperation *next;     /* in the pod's queue */
 };

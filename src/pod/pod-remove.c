@@ -35,7 +35,7 @@ static void on_network_deleted(CniOperation *cni, int r, void *userdata) {
 static void on_slice_stopped(int r, const char *result, void *userdata) {
         PodOperation *op = userdata;
         Pod *p = op->pod;
-        _cleanup_(systemd_request_freep) SystemdRequest *request = TAKE_PTR(op->systemd_request);
+        _unused_ _cleanup_(systemd_request_freep) SystemdRequest *request = TAKE_PTR(op->systemd_request);
 
         /* The slice may be gone already (an administrator stopped it): that is the goal anyway. */
         if (r < 0 && r != -ENOENT)

@@ -20,11 +20,12 @@
  * (written before each step) lets the next start of crio undo a run that crio died in. */
 enum {
         RUN_STEP_DIR,
-        RUN_STEP_SLICE,         /* async */
-        RUN_STEP_WATCH,
+        RUN_STEP_SLICE,         /* sent here, waited for below */
         RUN_STEP_NAMESPACES,
         RUN_STEP_FILES,
         RUN_STEP_LOG_DIRECTORY,
+        RUN_STEP_WAIT_SLICE,    /* async */
+        RUN_STEP_WATCH,
         RUN_STEP_NETWORK,       /* async */
         RUN_STEP_DONE,
 };
@@ -42,7 +43,7 @@ static void on_slice_started(int r, const char *result, void *userdata) {
         PodOperation *op = userdata;
         Pod *p = op->pod;
         /* result belongs to the request: it is freed on the way out, after the last use. */
-        _cleanup_(systemd_request_freep) SystemdRequest *request = TAKE_PTR(op->systemd_request);
+        _unused_ _cleanup_(systemd_request_freep) SystemdRequest *request = TAKE_PTR(op->systemd_request);
 
         if (r == -EEXIST) {
                 /* kubelet's slice (or one left by an earlier attempt): used as it is. */
@@ -55,7 +56,9 @@ static void on_slice_started(int r, const char *result, void *userdata) {
         if (r < 0)
                 (void) pod_operation_fail(op, r, "starting slice %s: %s", p->slice,
                                           result ? result : strerror(-r));
-        pod_run_next(op);
+        /* The steps in between ran while systemd worked: go on only if they wait for us. */
+        if (op->waiting)
+                pod_run_next(op);
 }
 
 static int run_start_slice(PodOperation *op) {
@@ -159,6 +162,7 @@ void pod_run_next(PodOperation *op) {
         Pod *p = op->pod;
         int r = 0;
 
+        op->waiting = false;
         for (;;) {
                 if (op->error < 0 && !op->rolling_back) {
                         log_pod_errno(p, LOG_WARNING, op->error, "Failed to run pod %s, rolling back: %s",
@@ -177,6 +181,12 @@ void pod_run_next(PodOperation *op) {
                         break;
                 case RUN_STEP_SLICE:
                         r = run_start_slice(op);
+                        if (r > 0)
+                                r = 0;
+                        break;
+                case RUN_STEP_WAIT_SLICE:
+                        op->waiting = !!op->systemd_request;
+                        r = op->waiting;
                         break;
                 case RUN_STEP_WATCH:
                         r = pod_slice_watch(p);
@@ -214,6 +224,7 @@ void pod_run_next(PodOperation *op) {
                 }
                 if (r > 0)
                         return; /* a callback continues */
+                op->waiting = false;
         }
 }
 
@@ -233,7 +244,7 @@ static void on_rollback_network(CniOperation *cni, int r, void *userdata) {
 static void on_rollback_slice(int r, const char *result, void *userdata) {
         PodOperation *op = userdata;
         Pod *p = op->pod;
-        _cleanup_(systemd_request_freep) SystemdRequest *request = TAKE_PTR(op->systemd_request);
+        _unused_ _cleanup_(systemd_request_freep) SystemdRequest *request = TAKE_PTR(op->systemd_request);
 
         if (r < 0 && r != -ENOENT)
                 log_pod_errno(p, LOG_WARNING, r, "Failed to stop slice %s, ignoring: %m", p->slice);
@@ -262,6 +273,12 @@ static void rollback_next(PodOperation *op) {
                         (void) pod_namespace_unpin(p->utsns_path);
                         break;
                 case ROLLBACK_SLICE:
+                        /* A start still under way: whether it made the slice is known at its end. */
+                        if (op->systemd_request) {
+                                op->step--;
+                                op->waiting = true;
+                                return;
+                        }
                         if (!p->slice_created)
                                 break;
                         r = systemd_client_stop_unit(p->manager->systemd, p->slice, NULL, on_rollback_slice, op,

@@ -90,7 +90,7 @@ PodStatsRequest *pod_stats_request_free(PodStatsRequest *r) {
 static void on_properties(int r, const UnitPropertyList *values, void *userdata) {
         PodStatsRequest *req = userdata;
         /* values belong to the request: it is freed on the way out. The callback may free req. */
-        _cleanup_(systemd_request_freep) SystemdRequest *request = TAKE_PTR(req->systemd_request);
+        _unused_ _cleanup_(systemd_request_freep) SystemdRequest *request = TAKE_PTR(req->systemd_request);
 
         if (r >= 0) {
                 uint64_t v;
