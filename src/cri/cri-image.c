@@ -269,12 +269,6 @@ int cri_image_status(GrpcCall *call, const uint8_t *message, size_t size, void *
         return cri_call_reply(call, &reply.base);
 }
 
-/* The container subsystem answers this once it exists. */
-static int image_in_use(const ImageRecord *image, void *userdata) {
-        /* TODO: refuse images that containers use, once containers exist. */
-        return 0;
-}
-
 int cri_image_remove(GrpcCall *call, const uint8_t *message, size_t size, void *userdata) {
         Manager *m = userdata;
         _cleanup_message_ ProtobufCMessage *msg = NULL;
@@ -316,7 +310,9 @@ int cri_image_remove(GrpcCall *call, const uint8_t *message, size_t size, void *
         id = strdup(found->id);
         if (!id)
                 return -ENOMEM;
-        r = image_store_remove_image(m->image_store, id, image_in_use, m);
+        /* Containers using it: asked of the hook the container subsystem sets on the store
+         * (image_store_set_in_use_hook()); until it does, no image counts as in use. */
+        r = image_store_remove_image(m->image_store, id, /* in_use= */ NULL, /* userdata= */ NULL);
         if (r == -EBUSY)
                 return grpc_call_finishf(call, GRPC_STATUS_FAILED_PRECONDITION,
                                          "image %s is in use by a container", ref);

@@ -236,6 +236,10 @@ int blob_writer_write(BlobWriter *w, const void *data, size_t size) {
 }
 
 int blob_writer_commit(BlobWriter *w) {
+        return blob_writer_commit_full(w, 0);
+}
+
+int blob_writer_commit_full(BlobWriter *w, BlobStoreFlags flags) {
         int dir_fd = w->store->algorithm_fd[w->digest.algorithm];
         int r;
 
@@ -244,18 +248,22 @@ int blob_writer_commit(BlobWriter *w) {
         r = digest_verifier_finish(w->verifier, NULL);
         if (r < 0)
                 return r;
-        if (fsync(w->fd) < 0)
+        if (!(flags & BLOB_STORE_NO_SYNC) && fsync(w->fd) < 0)
                 return -errno;
         /* Same digest, same bytes: replacing an existing blob is harmless. */
         if (renameat(dir_fd, w->temp_name, dir_fd, w->digest.hex) < 0)
                 return -errno;
         w->committed = true;
-        if (fsync(dir_fd) < 0)
+        if (!(flags & BLOB_STORE_NO_SYNC) && fsync(dir_fd) < 0)
                 return -errno;
         return 0;
 }
 
 int blob_store_put(BlobStore *s, const char *digest, const void *data, size_t size) {
+        return blob_store_put_full(s, digest, data, size, 0);
+}
+
+int blob_store_put_full(BlobStore *s, const char *digest, const void *data, size_t size, BlobStoreFlags flags) {
         _cleanup_(blob_writer_freep) BlobWriter *w = NULL;
         int r;
 
@@ -265,5 +273,5 @@ int blob_store_put(BlobStore *s, const char *digest, const void *data, size_t si
         r = blob_writer_write(w, data, size);
         if (r < 0)
                 return r;
-        return blob_writer_commit(w);
+        return blob_writer_commit_full(w, flags);
 }

@@ -14,6 +14,12 @@
 typedef struct BlobStore BlobStore;
 typedef struct BlobWriter BlobWriter;
 
+typedef enum BlobStoreFlags {
+        /* Skip the fsyncs: the caller makes the blob durable (one syncfs for many files) before
+         * anything names it. */
+        BLOB_STORE_NO_SYNC = 1 << 0,
+} BlobStoreFlags;
+
 /* Opens (creating) the store in the directory name below parent_fd. */
 int blob_store_open(int parent_fd, const char *name, BlobStore **ret);
 BlobStore *blob_store_free(BlobStore *s);
@@ -29,6 +35,7 @@ int blob_store_read(BlobStore *s, const char *digest, size_t max, char **ret, si
 int blob_store_size(BlobStore *s, const char *digest, uint64_t *ret);
 /* Stores data after checking it against digest (-EBADMSG on mismatch). */
 int blob_store_put(BlobStore *s, const char *digest, const void *data, size_t size);
+int blob_store_put_full(BlobStore *s, const char *digest, const void *data, size_t size, BlobStoreFlags flags);
 int blob_store_remove(BlobStore *s, const char *digest);
 /* Every stored digest, sorted. */
 int blob_store_list(BlobStore *s, char ***ret);
@@ -41,6 +48,7 @@ int blob_store_begin(BlobStore *s, const char *digest, int64_t expected_size, Bl
 int blob_writer_write(BlobWriter *w, const void *data, size_t size);
 /* Verifies, fsyncs and renames the blob into place. The writer must still be freed. */
 int blob_writer_commit(BlobWriter *w);
+int blob_writer_commit_full(BlobWriter *w, BlobStoreFlags flags);
 /* Frees the writer; an uncommitted blob is discarded. */
 BlobWriter *blob_writer_free(BlobWriter *w);
 DEFINE_TRIVIAL_CLEANUP_FUNC(BlobWriter *, blob_writer_free);

@@ -142,7 +142,8 @@ static int inode_set_add(InodeSet *s, dev_t dev, ino_t ino) {
         return 1;
 }
 
-static int usage_walk(int fd, InodeSet *seen, uint64_t *bytes, uint64_t *inodes, unsigned depth) {
+static int usage_walk(int fd, InodeSet *seen, uint64_t *bytes, uint64_t *inodes, unsigned depth,
+                      const char *except) {
         _cleanup_(closedirp) DIR *d = NULL;
         struct dirent *de;
 
@@ -173,7 +174,7 @@ static int usage_walk(int fd, InodeSet *seen, uint64_t *bytes, uint64_t *inodes,
                 }
                 *bytes += (uint64_t) st.st_blocks * 512;
                 *inodes += 1;
-                if (S_ISDIR(st.st_mode)) {
+                if (S_ISDIR(st.st_mode) && !(except && strcmp(de->d_name, except) == 0)) {
                         int cfd = openat(dirfd(d), de->d_name,
                                          O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
                         if (cfd < 0) {
@@ -181,7 +182,7 @@ static int usage_walk(int fd, InodeSet *seen, uint64_t *bytes, uint64_t *inodes,
                                         continue;
                                 return -errno;
                         }
-                        r = usage_walk(cfd, seen, bytes, inodes, depth + 1);
+                        r = usage_walk(cfd, seen, bytes, inodes, depth + 1, NULL);
                         if (r < 0)
                                 return r;
                 }
@@ -190,6 +191,31 @@ static int usage_walk(int fd, InodeSet *seen, uint64_t *bytes, uint64_t *inodes,
 }
 
 int image_fs_usage(int dir_fd, uint64_t *ret_bytes, uint64_t *ret_inodes) {
+        return image_fs_usage_except(dir_fd, NULL, ret_bytes, ret_inodes);
+}
+
+int image_fs_entry_usage(int dir_fd, const char *name, uint64_t *ret_bytes, uint64_t *ret_inodes) {
+        uint64_t bytes = 0, inodes = 0;
+        struct stat st;
+        int fd, r;
+
+        if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return -errno;
+        if (S_ISDIR(st.st_mode)) {
+                fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0)
+                        return -errno;
+                r = image_fs_usage(fd, &bytes, &inodes);
+                safe_close(fd);
+                if (r < 0)
+                        return r;
+        }
+        *ret_bytes = bytes + (uint64_t) st.st_blocks * 512;
+        *ret_inodes = inodes + 1;
+        return 0;
+}
+
+int image_fs_usage_except(int dir_fd, const char *except, uint64_t *ret_bytes, uint64_t *ret_inodes) {
         InodeSet seen = {};
         uint64_t bytes = 0, inodes = 0;
         int fd, r;
@@ -197,7 +223,7 @@ int image_fs_usage(int dir_fd, uint64_t *ret_bytes, uint64_t *ret_inodes) {
         fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        r = usage_walk(fd, &seen, &bytes, &inodes, 0);
+        r = usage_walk(fd, &seen, &bytes, &inodes, 0, except);
         free(seen.items);
         if (r < 0)
                 return r;

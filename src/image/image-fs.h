@@ -25,3 +25,7 @@ int image_fs_open_dir(int dir_fd, const char *name, bool create, int *ret_fd);
 
 /* Bytes (allocated blocks) and inodes under dir_fd, each hardlinked inode counted once. */
 int image_fs_usage(int dir_fd, uint64_t *ret_bytes, uint64_t *ret_inodes);
+/* The same, but the top-level entry named except is counted alone, without what lies below it. */
+int image_fs_usage_except(int dir_fd, const char *except, uint64_t *ret_bytes, uint64_t *ret_inodes);
+/* The entry name below dir_fd itself plus, for a directory, everything below it. */
+int image_fs_entry_usage(int dir_fd, const char *name, uint64_t *ret_bytes, uint64_t *ret_inodes);

@@ -96,6 +96,11 @@ struct ImagePull {
         char *error_message;
 };
 
+/* One layer blob, streamed from the registry into the unpacking thread through a pipe: the loop
+ * writes what curl hands it without blocking (keeping the rest and pausing the transfer when the
+ * pipe is full), the thread reads, hashes the compressed bytes (digest and size), inflates, hashes
+ * the tar stream (diff id) and writes the files, all in one pass. The compressed blob itself is never
+ * kept, as containers/storage keeps only the unpacked layer. */
 struct BlobFetch {
         ImagePuller *puller;
         char *digest;
@@ -109,8 +114,14 @@ struct BlobFetch {
 
         bool queued;
         RegistryRequest *request;
-        int fd;
+        bool downloaded;
         uint64_t bytes;
+
+        int pipe_write_fd;              /* O_NONBLOCK; closed at the end of the blob */
+        int pipe_read_fd;               /* the thread's; closed after it is joined */
+        sd_event_source *pipe_source;   /* EPOLLOUT while bytes wait in pending */
+        uint8_t *pending;
+        size_t n_pending, pending_offset, pending_alloc;
 
         bool thread_running;
         pthread_t thread;
@@ -302,8 +313,12 @@ int image_puller_new(sd_event *event, ImageStore *store, const ImagePullerSettin
         r = registry_client_new(event, &p->client);
         if (r < 0)
                 return r;
-        if (settings->progress_timeout_usec > 0)
-                registry_client_set_progress_timeout(p->client, settings->progress_timeout_usec);
+        /* As CRI-O's pull_progress_timeout: 0 turns the check off, else progress is logged every
+         * tenth of it. Unlike CRI-O, progress is still logged (every IMAGE_PULL_PROGRESS_INTERVAL_USEC)
+         * without a timeout. */
+        registry_client_set_progress_timeout(p->client, settings->progress_timeout_usec);
+        if (!settings->progress_interval_usec && settings->progress_timeout_usec > 0)
+                p->progress_interval_usec = MAX(settings->progress_timeout_usec / 10, (uint64_t) 1000000U);
 
         *ret = TAKE_PTR(p);
         return 0;
@@ -349,19 +364,23 @@ static void fetch_free(BlobFetch *f) {
         if (!f)
                 return;
         p = f->puller;
-        if (f->thread_running) {
-                /* Unpacking cannot be interrupted; it ends on its own. */
-                (void) pthread_join(f->thread, NULL);
-                f->thread_running = false;
-        }
         if (f->request) {
                 registry_request_cancel(f->request);
                 p->n_downloading--;
         }
+        /* End of input for the thread: it stops at the next read, and at most a pipe's worth of
+         * bytes is left to it. */
+        f->pipe_source = sd_event_source_disable_unref(f->pipe_source);
+        f->pipe_write_fd = safe_close(f->pipe_write_fd);
+        if (f->thread_running) {
+                (void) pthread_join(f->thread, NULL);
+                f->thread_running = false;
+        }
         LIST_REMOVE(p->fetches, f);
         sd_event_source_disable_unref(f->event_source);
         safe_close(f->event_fd);
-        safe_close(f->fd);
+        safe_close(f->pipe_read_fd);
+        free(f->pending);
         image_layer_unpacked_free(f->unpacked);
         registry_credentials_free(f->credentials);
         free(f->digest);
@@ -416,12 +435,13 @@ static void fetch_unsubscribe(LayerSlot *slot) {
 static void *unpack_thread(void *userdata) {
         BlobFetch *f = userdata;
         ImageLayerAddOptions options = {
-                .compressed_size = -1,
+                .compressed_digest = f->digest,
+                .compressed_size = f->size == UINT64_MAX ? -1 : (int64_t) f->size,
                 .expected_diff_id = f->diff_id,
         };
         uint64_t one = 1;
 
-        f->unpack_error = image_store_unpack_layer(f->puller->store, f->fd, &options, &f->unpacked);
+        f->unpack_error = image_store_unpack_layer(f->puller->store, f->pipe_read_fd, &options, &f->unpacked);
         (void) write(f->event_fd, &one, sizeof(one));
         return NULL;
 }
@@ -437,11 +457,16 @@ static int on_unpacked(sd_event_source *s, int fd, uint32_t revents, void *userd
         f->event_source = sd_event_source_disable_unref(f->event_source);
 
         r = f->unpack_error;
+        /* The thread only sees the end of its input once the download succeeded; anything else
+         * is a broken stream, whatever it made of it. */
+        if (r >= 0 && !f->downloaded)
+                r = -EIO;
         if (r >= 0)
                 r = image_store_commit_layer(f->puller->store, f->unpacked, &layer);
         if (r < 0) {
-                if (r == -EBADMSG)
-                        (void) asprintf(&message, "layer %s does not match its diff id %s", f->digest, f->diff_id);
+                if (IN_SET(r, -EBADMSG, -ENODATA))
+                        (void) asprintf(&message, "layer %s does not match its digest, size or diff id %s",
+                                        f->digest, f->diff_id);
                 else
                         (void) asprintf(&message, "unpacking layer %s: %s", f->digest, strerror(-r));
                 log_debug("Pull of blob %s failed: %s", f->digest, strnull(message));
@@ -452,81 +477,118 @@ static int on_unpacked(sd_event_source *s, int fd, uint32_t revents, void *userd
         return 0;
 }
 
-static int fetch_write(const void *data, size_t size, void *userdata) {
-        BlobFetch *f = userdata;
-        const uint8_t *p = data;
-
-        while (size > 0) {
-                ssize_t n = write(f->fd, p, size);
+/* Hands pending bytes to the pipe; true when none are left. */
+static int fetch_flush(BlobFetch *f) {
+        while (f->n_pending > 0) {
+                ssize_t n = write(f->pipe_write_fd, f->pending + f->pending_offset, f->n_pending);
 
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
+                        if (errno == EAGAIN)
+                                return 0;
                         return -errno;
                 }
-                p += n;
-                size -= (size_t) n;
-                f->bytes += (uint64_t) n;
+                f->pending_offset += (size_t) n;
+                f->n_pending -= (size_t) n;
         }
+        f->pending_offset = 0;
+        return 1;
+}
+
+static void fetch_fail(BlobFetch *f, int error, const char *what);
+
+static int on_pipe_writable(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        BlobFetch *f = userdata;
+        int r;
+
+        r = fetch_flush(f);
+        if (r < 0) {
+                fetch_fail(f, r, "streaming");
+                return 0;
+        }
+        if (r == 0)
+                return 0;
+        (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+        if (f->downloaded)
+                f->pipe_write_fd = safe_close(f->pipe_write_fd);        /* end of the blob */
+        else
+                registry_request_resume(f->request);
         return 0;
+}
+
+static int fetch_write(const void *data, size_t size, void *userdata) {
+        BlobFetch *f = userdata;
+        ssize_t n;
+        int r;
+
+        /* Back-pressure: curl keeps the bytes and the transfer waits until the pipe drains. */
+        if (f->n_pending > 0)
+                return -EAGAIN;
+
+        do
+                n = write(f->pipe_write_fd, data, size);
+        while (n < 0 && errno == EINTR);
+        if (n < 0) {
+                if (errno != EAGAIN)
+                        return -errno;
+                n = 0;
+        }
+        if ((size_t) n < size) {
+                size_t rest = size - (size_t) n;
+
+                if (rest > f->pending_alloc) {
+                        uint8_t *b = realloc(f->pending, rest);
+                        if (!b)
+                                return -ENOMEM;
+                        f->pending = b;
+                        f->pending_alloc = rest;
+                }
+                memcpy(f->pending, (const uint8_t *) data + n, rest);
+                f->n_pending = rest;
+                f->pending_offset = 0;
+                r = sd_event_source_set_enabled(f->pipe_source, SD_EVENT_ON);
+                if (r < 0)
+                        return r;
+        }
+        f->bytes += size;
+        return 0;
+}
+
+static void fetch_fail(BlobFetch *f, int error, const char *what) {
+        const char *why = f->request ? registry_request_error_message(f->request) : NULL;
+        _cleanup_free_ char *message = NULL;
+
+        (void) asprintf(&message, "%s blob %s from %s/%s: %s", what, f->digest, f->domain, f->path,
+                        why ?: strerror(-error));
+        log_debug("%s", strnull(message));
+        fetch_finish(f, error, NULL, message);
 }
 
 static void fetch_done(RegistryRequest *req, int error, void *userdata) {
         BlobFetch *f = userdata;
         ImagePuller *p = f->puller;
         _cleanup_free_ char *message = NULL;
-        int r = error;
 
         f->request = NULL;
         p->n_downloading--;
-        fetch_start_queued(p);
 
-        if (r >= 0) {
-                if (lseek(f->fd, 0, SEEK_SET) < 0)
-                        r = -errno;
-                else
-                        (void) posix_fadvise(f->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-        }
-        if (r >= 0) {
-                f->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-                if (f->event_fd < 0)
-                        r = -errno;
-        }
-        if (r >= 0)
-                r = sd_event_add_io(p->event, &f->event_source, f->event_fd, EPOLLIN, on_unpacked, f);
-        if (r >= 0) {
-                r = -pthread_create(&f->thread, NULL, unpack_thread, f);
-                f->thread_running = r >= 0;
-        }
-        if (r < 0) {
-                const char *why = error < 0 ? registry_request_error_message(req) : NULL;
+        if (error < 0) {
+                const char *why = registry_request_error_message(req);
 
                 (void) asprintf(&message, "fetching blob %s from %s/%s: %s", f->digest, f->domain, f->path,
-                                why ?: strerror(-r));
+                                why ?: strerror(-error));
                 log_debug("%s", strnull(message));
-                fetch_finish(f, r, NULL, message);
+                fetch_finish(f, error, NULL, message);
+                fetch_start_queued(p);
+                return;
         }
-}
 
-static int fetch_open_temp(ImagePuller *p, int *ret) {
-        const char *root = image_store_root(p->store);
-        _cleanup_free_ char *path = NULL;
-        int fd;
-
-        /* An unnamed file on the store's file system: nothing to clean up after a crash. */
-        fd = open(root, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-        if (fd >= 0) {
-                *ret = fd;
-                return 0;
-        }
-        if (asprintf(&path, "%s/" TEMP_FILE_PREFIX "blob-XXXXXX", root) < 0)
-                return -ENOMEM;
-        fd = mkostemp(path, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        (void) unlink(path);
-        *ret = fd;
-        return 0;
+        /* All bytes are in; the thread finishes (and reports) once it has read them. */
+        f->downloaded = true;
+        if (f->n_pending == 0)
+                f->pipe_write_fd = safe_close(f->pipe_write_fd);
+        fetch_start_queued(p);
 }
 
 static int fetch_begin(BlobFetch *f) {
@@ -537,16 +599,42 @@ static int fetch_begin(BlobFetch *f) {
                 .insecure = f->insecure,
                 .credentials = f->credentials,
         };
-        int r;
+        int fds[2], r;
 
-        r = fetch_open_temp(p, &f->fd);
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return -errno;
+        f->pipe_read_fd = fds[0];
+        f->pipe_write_fd = fds[1];
+        /* A bigger pipe means fewer wake-ups on both sides; the default size works too. */
+        (void) fcntl(f->pipe_write_fd, F_SETPIPE_SZ, IMAGE_PULL_PIPE_SIZE);
+        if (fcntl(f->pipe_write_fd, F_SETFL, O_NONBLOCK) < 0)
+                return -errno;
+        r = sd_event_add_io(p->event, &f->pipe_source, f->pipe_write_fd, EPOLLOUT, on_pipe_writable, f);
         if (r < 0)
                 return r;
+        r = sd_event_source_set_enabled(f->pipe_source, SD_EVENT_OFF);
+        if (r < 0)
+                return r;
+
+        f->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (f->event_fd < 0)
+                return -errno;
+        r = sd_event_add_io(p->event, &f->event_source, f->event_fd, EPOLLIN, on_unpacked, f);
+        if (r < 0)
+                return r;
+
         r = registry_client_get_blob(p->client, &target, f->digest, f->size, fetch_write, fetch_done, f,
                                      &f->request);
         if (r < 0)
                 return r;
+        /* The thread hashes the bytes as it inflates them: hashing them here too would double the work. */
+        registry_request_set_caller_verifies(f->request);
         p->n_downloading++;
+
+        r = -pthread_create(&f->thread, NULL, unpack_thread, f);
+        if (r < 0)
+                return r;
+        f->thread_running = true;
         return 0;
 }
 
@@ -590,7 +678,7 @@ static int fetch_new(ImagePull *pull, const Descriptor *d, const char *diff_id, 
         if (!f)
                 return -ENOMEM;
         f->puller = p;
-        f->fd = f->event_fd = -EBADF;
+        f->event_fd = f->pipe_read_fd = f->pipe_write_fd = -EBADF;
         f->size = d->size;
         f->insecure = src->insecure || registry_domain_is_insecure(src->reference->domain, p->insecure_registries);
         LIST_PREPEND(p->fetches, f);
@@ -619,7 +707,7 @@ static uint64_t pull_bytes_done(const ImagePull *pull) {
         for (size_t i = 0; i < pull->n_slots; i++) {
                 const LayerSlot *s = &pull->slots[i];
 
-                if (s->layer || (s->fetch && !s->fetch->request && !s->fetch->queued))
+                if (s->layer || (s->fetch && s->fetch->downloaded))
                         done += pull->manifest->layers[i].size;
                 else if (s->fetch)
                         done += s->fetch->bytes;
@@ -819,7 +907,7 @@ static int pull_store_image(ImagePull *pull, ImageRecord **ret) {
                 if (r > 0)
                         continue;
                 if (r >= 0)
-                        r = blob_store_put(blobs, docs[i].digest, docs[i].body, docs[i].size);
+                        r = image_store_put_blob(p->store, docs[i].digest, docs[i].body, docs[i].size);
                 if (r < 0)
                         goto fail;
                 put[n_put++] = docs[i].digest;
@@ -1215,14 +1303,25 @@ int image_puller_pull(ImagePuller *p, const char *image, const RegistryCredentia
 }
 
 ImagePullWaiter *image_pull_waiter_cancel(ImagePullWaiter *w) {
+        ImagePull *pull;
+
         if (!w)
                 return NULL;
-        for (ImagePullWaiter **i = &w->pull->waiters; *i; i = &(*i)->next)
+        pull = w->pull;
+        for (ImagePullWaiter **i = &pull->waiters; *i; i = &(*i)->next)
                 if (*i == w) {
                         *i = w->next;
                         break;
                 }
         free(w);
+
+        /* Nobody wants the image any more (kubelet gave up, as CRI-O's cancelled context): stop the
+         * downloads and unpacking. Freeing the pull drops its holds, so layers only it committed go
+         * and nothing of it stays in the store. */
+        if (!pull->waiters && !pull->finishing) {
+                log_info("Pull of image %s cancelled: no client waits for it.", pull->image);
+                pull_free(pull);
+        }
         return NULL;
 }
 

@@ -7,8 +7,9 @@
  * registries.conf (short names, aliases, mirrors, blocked registries), tries each candidate and each
  * of its pull sources in order, fetches the manifest (choosing the host's platform from an index),
  * the config and every layer, and adds the image record once every layer is unpacked and checked
- * against the config's diff ids. Layer blobs download a few at a time into unlinked temp files and
- * unpack on worker threads while the next ones download.
+ * against the config's diff ids. Layer blobs download a few at a time, each streamed through a pipe
+ * into its own unpacking thread, which checks the blob's digest and size and the layer's diff id in
+ * the same pass; compressed blobs are not kept.
  *
  * Sharing: a pull of an image already being pulled joins it (one more waiter); pulls of different
  * images that share a layer blob fetch and unpack it once. On failure nothing of the pull stays:
@@ -31,6 +32,8 @@ typedef struct ImagePullWaiter ImagePullWaiter;
 
 #define IMAGE_PULL_MAX_CONCURRENT_BLOBS_DEFAULT 3U
 #define IMAGE_PULL_PROGRESS_INTERVAL_USEC (5U * 1000000U)
+/* The pipe between a download and its unpacking thread (Linux's default pipe-max-size). */
+#define IMAGE_PULL_PIPE_SIZE (1024 * 1024)
 /* Configs are small JSON documents; refuse anything absurd. */
 #define IMAGE_PULL_CONFIG_SIZE_MAX (8U * 1024U * 1024U)
 
@@ -39,7 +42,7 @@ typedef struct ImagePullerSettings {
         const char *registries_conf_dir;        /* NULL: REGISTRIES_CONF_DROPIN_DIR, "": none */
         const char *global_auth_file;           /* [crio.image] global_auth_file, NULL or "": none */
         char *const *insecure_registries;       /* [crio.image] insecure_registries, NULL-terminated */
-        uint64_t progress_timeout_usec;         /* 0: the registry client's default */
+        uint64_t progress_timeout_usec;         /* 0: no progress timeout, as CRI-O's pull_progress_timeout */
         unsigned max_concurrent_blobs;          /* 0: IMAGE_PULL_MAX_CONCURRENT_BLOBS_DEFAULT */
         uint64_t progress_interval_usec;        /* 0: IMAGE_PULL_PROGRESS_INTERVAL_USEC */
 } ImagePullerSettings;
@@ -63,7 +66,8 @@ typedef void (*image_pull_done_t)(int error, const char *message, const ImageRec
  * before this returns. */
 int image_puller_pull(ImagePuller *p, const char *image, const RegistryCredentials *credentials,
                       image_pull_done_t done, void *userdata, ImagePullWaiter **ret);
-/* Stops waiting: the callback does not run. The pull goes on for the others, or to fill the store. */
+/* Stops waiting: the callback does not run. The pull goes on for the other waiters; without any, it
+ * is cancelled and leaves nothing in the store. */
 ImagePullWaiter *image_pull_waiter_cancel(ImagePullWaiter *w);
 
 /* Finds a stored image as CRI calls name it: id, "sha256:<id>", unique id prefix, a full name, a

@@ -68,6 +68,10 @@ typedef struct ImageLayer {
         uint64_t size;                  /* uncompressed tar bytes */
         uint64_t compressed_size;
         unsigned n_refs;                /* images using it plus holds of pulls: kept in memory only */
+        /* Disk use of overlay/<id>, measured once (at unpack, or at the first ImageFsInfo after a
+         * start); memory only. */
+        bool usage_known;
+        uint64_t usage_bytes, usage_inodes;
 } ImageLayer;
 
 int image_layer_new(const char *diff_id, ImageLayer **ret);

@@ -37,6 +37,14 @@ struct ImageStore {
         size_t n_layers;
         ImageRecord **images;
         size_t n_images;
+
+        /* Written without fsync since the last syncfs(): layer directories, blobs. */
+        bool unsynced;
+        /* layers.json is behind the in-memory list. */
+        bool layers_dirty;
+
+        ImageStoreInUseFunc in_use;
+        void *in_use_userdata;
 };
 
 ImageStore *image_store_free(ImageStore *s) {
@@ -66,9 +74,25 @@ BlobStore *image_store_blobs(ImageStore *s) {
         return s->blobs;
 }
 
+/* One syncfs() makes every layer file and blob written without fsync durable, renames included,
+ * before an index may name them. */
+static int store_sync(ImageStore *s) {
+        if (!s->unsynced)
+                return 0;
+        if (syncfs(s->root_fd) < 0)
+                return log_error_errno(errno, "Failed to sync the file system of %s: %m", s->root);
+        s->unsynced = false;
+        return 0;
+}
+
 static int save_layers(ImageStore *s) {
         _cleanup_free_ char *json = NULL;
         int r;
+
+        /* The index never names a layer whose files might not be on disk yet. */
+        r = store_sync(s);
+        if (r < 0)
+                return r;
 
         r = image_layers_to_json(s->layers, s->n_layers, &json);
         if (r < 0)
@@ -76,12 +100,20 @@ static int save_layers(ImageStore *s) {
         r = write_file_atomic_at(s->layer_index_fd, LAYER_INDEX, json, strlen(json), 0600);
         if (r < 0)
                 return log_error_errno(r, "Failed to write %s/" LAYER_INDEX_DIR "/" LAYER_INDEX ": %m", s->root);
+        s->layers_dirty = false;
         return 0;
 }
 
 static int save_images(ImageStore *s) {
         _cleanup_free_ char *json = NULL;
         int r;
+
+        /* Layers and blobs first: images.json only names what is durable and indexed. */
+        if (s->layers_dirty || s->unsynced) {
+                r = save_layers(s);
+                if (r < 0)
+                        return r;
+        }
 
         r = image_records_to_json(s->images, s->n_images, &json);
         if (r < 0)
@@ -406,6 +438,8 @@ struct ImageLayerUnpacked {
         char *tmp;                      /* the temp directory below the layers directory */
         char *compressed_digest;
         LayerUnpackResult result;
+        uint64_t usage_bytes, usage_inodes;
+        bool usage_known;
 };
 
 ImageLayerUnpacked *image_layer_unpacked_free(ImageLayerUnpacked *u) {
@@ -476,9 +510,10 @@ int image_store_unpack_layer(ImageStore *s, int input_fd, const ImageLayerAddOpt
                 return log_debug_errno(EBADMSG, "Layer has diff id %s, expected %s.", u->result.diff_id,
                                        options->expected_diff_id);
 
-        /* The files must be durable before any index names the layer. */
-        if (syncfs(diff_fd) < 0)
-                return -errno;
+        /* No sync here: the files become durable with the store's next syncfs(), which comes before
+         * any index names the layer (save_layers()). Measured now, while the inodes are cached, so
+         * that ImageFsInfo never walks layers. */
+        u->usage_known = image_fs_entry_usage(s->layers_fd, u->tmp, &u->usage_bytes, &u->usage_inodes) >= 0;
 
         *ret = TAKE_PTR(u);
         return 0;
@@ -511,27 +546,25 @@ int image_store_commit_layer(ImageStore *s, ImageLayerUnpacked *u, ImageLayer **
                         return -ENOMEM;
         }
 
+        layer->usage_known = u->usage_known;
+        layer->usage_bytes = u->usage_bytes;
+        layer->usage_inodes = u->usage_inodes;
+
         (void) image_fs_remove_tree(s->layers_fd, layer->id);  /* an unlisted leftover */
         if (renameat(s->layers_fd, u->tmp, s->layers_fd, layer->id) < 0)
                 return -errno;
         u->tmp = mfree(u->tmp);
-        if (fsync(s->layers_fd) < 0) {
-                r = -errno;
-                remove_layer_dir(s, layer->id);
-                return r;
-        }
 
         r = append_layer(s, layer);
         if (r < 0) {
                 remove_layer_dir(s, layer->id);
                 return r;
         }
-        r = save_layers(s);
-        if (r < 0) {
-                s->n_layers--;
-                remove_layer_dir(s, layer->id);
-                return r;
-        }
+        /* Listed in memory only: layers.json follows with the image that uses the layer (one
+         * syncfs per image instead of one per layer). A crash before that leaves an unlisted
+         * directory, which the start-up sweep removes. */
+        s->unsynced = true;
+        s->layers_dirty = true;
         layer->n_refs = 1;
         log_debug("Stored layer %s (%" PRIu64 " bytes, %" PRIu64 " entries).", layer->diff_id, u->result.size,
                   u->result.n_entries);
@@ -696,6 +729,11 @@ int image_store_add_image(ImageStore *s, ImageRecord **image, ImageRecord **ret)
         return 0;
 }
 
+void image_store_set_in_use_hook(ImageStore *s, ImageStoreInUseFunc in_use, void *userdata) {
+        s->in_use = in_use;
+        s->in_use_userdata = userdata;
+}
+
 int image_store_remove_image(ImageStore *s, const char *id, ImageStoreInUseFunc in_use, void *userdata) {
         _cleanup_(image_record_freep) ImageRecord *img = NULL;
         size_t idx;
@@ -708,8 +746,12 @@ int image_store_remove_image(ImageStore *s, const char *id, ImageStoreInUseFunc 
                 img = NULL;
                 return log_debug_errno(EBUSY, "Image %s is pinned, not removing it.", id);
         }
-        if (in_use) {
-                r = in_use(img, userdata);
+        for (unsigned i = 0; i < 2; i++) {
+                ImageStoreInUseFunc f = i == 0 ? in_use : s->in_use;
+
+                if (!f)
+                        continue;
+                r = f(img, i == 0 ? userdata : s->in_use_userdata);
                 if (r != 0) {
                         img = NULL;
                         return r < 0 ? r : log_debug_errno(EBUSY, "Image %s is in use, not removing it.", id);
@@ -768,6 +810,38 @@ int image_store_set_pinned(ImageStore *s, const char *id, bool pinned) {
         return save_images(s);
 }
 
+int image_store_put_blob(ImageStore *s, const char *digest, const void *data, size_t size) {
+        int r;
+
+        r = blob_store_put_full(s->blobs, digest, data, size, BLOB_STORE_NO_SYNC);
+        if (r < 0)
+                return r;
+        s->unsynced = true;
+        return 0;
+}
+
 int image_store_usage(ImageStore *s, uint64_t *ret_bytes, uint64_t *ret_inodes) {
-        return image_fs_usage(s->root_fd, ret_bytes, ret_inodes);
+        uint64_t bytes = 0, inodes = 0;
+        int r;
+
+        /* Layers are counted from what was measured when they were unpacked (or once, for layers
+         * of an earlier run); only the small rest of the store is walked. */
+        for (size_t i = 0; i < s->n_layers; i++) {
+                ImageLayer *l = s->layers[i];
+
+                if (!l->usage_known) {
+                        r = image_fs_entry_usage(s->layers_fd, l->id, &l->usage_bytes, &l->usage_inodes);
+                        if (r < 0 && r != -ENOENT)
+                                return r;
+                        l->usage_known = r >= 0;
+                }
+                bytes += l->usage_bytes;
+                inodes += l->usage_inodes;
+        }
+        r = image_fs_usage_except(s->root_fd, LAYERS_DIR, ret_bytes, ret_inodes);
+        if (r < 0)
+                return r;
+        *ret_bytes += bytes;
+        *ret_inodes += inodes;
+        return 0;
 }

@@ -11,7 +11,9 @@
  *
  * Every index update writes a temp file and renames it over the old one, in an order that keeps
  * the files consistent at every instant: a layer is on disk before the index lists it, and listed
- * before an image refers to it; an image is unlisted before its layers go. Opening the store
+ * before an image refers to it; an image is unlisted before its layers go. Layer files and blobs are
+ * written without fsync; one syncfs() of the store's file system before the index write that first
+ * names them makes them durable together (one per pulled image rather than one per file or layer). Opening the store
  * removes what an interrupted run left: temp files, half-unpacked layers, layers and blobs no
  * image uses.
  *
@@ -90,12 +92,22 @@ int image_store_find(ImageStore *s, const char *ref, ImageRecord **ret);
 /* The records in insertion order; the array belongs to the store. */
 ImageRecord *const *image_store_images(ImageStore *s, size_t *ret_n);
 
-/* Removes an image: -EBUSY if pinned or in use (in_use may be NULL), -ENOENT if unknown. Its layers
- * and blobs go when no other image uses them. */
+/* The check RemoveImage asks before removing: set by the container subsystem, which knows which
+ * images its containers run. Without one, no image counts as in use. */
+void image_store_set_in_use_hook(ImageStore *s, ImageStoreInUseFunc in_use, void *userdata);
+
+/* Removes an image: -EBUSY if pinned or in use (asked of in_use if not NULL, and of the store's hook),
+ * -ENOENT if unknown. Its layers and blobs go when no other image uses them. */
 int image_store_remove_image(ImageStore *s, const char *id, ImageStoreInUseFunc in_use, void *userdata);
 /* Removes one name from the image holding it; 0 if no image had it, 1 otherwise. */
 int image_store_remove_name(ImageStore *s, const char *name);
 int image_store_set_pinned(ImageStore *s, const char *id, bool pinned);
 
-/* ImageFsInfo: bytes allocated and inodes used under the store's root. */
+/* Stores a manifest or config blob without its own fsyncs: the syncfs() that precedes the next
+ * image index write covers it. Add the image that names it right after. */
+int image_store_put_blob(ImageStore *s, const char *digest, const void *data, size_t size);
+
+/* ImageFsInfo: bytes allocated and inodes used under the store's root. Layers count what they
+ * measured when unpacked, so only the store's metadata is walked; layers being unpacked are not
+ * counted yet. */
 int image_store_usage(ImageStore *s, uint64_t *ret_bytes, uint64_t *ret_inodes);

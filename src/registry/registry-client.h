@@ -26,6 +26,9 @@ typedef struct RegistryRequest RegistryRequest;
 #define REGISTRY_CLIENT_PROGRESS_TIMEOUT_DEFAULT_USEC (60U * 1000000U)
 #define REGISTRY_CLIENT_MAX_RETRIES_DEFAULT 3U
 #define REGISTRY_CLIENT_RETRY_DELAY_DEFAULT_USEC (250U * 1000U)
+/* Where containers/image looks for per-registry TLS material: <dir>/<host[:port]>/{*.crt,*.cert,*.key} */
+#define REGISTRY_CERTS_DIR "/etc/containers/certs.d"
+#define REGISTRY_CERTS_DIR_DOCKER "/etc/docker/certs.d"
 
 int registry_client_new(sd_event *event, RegistryClient **ret);
 /* Cancels every request; no callback runs. */
@@ -34,6 +37,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(RegistryClient *, registry_client_free);
 
 /* A transfer with no byte moved for this long is aborted with -ETIMEDOUT; 0 turns it off. */
 void registry_client_set_progress_timeout(RegistryClient *c, uint64_t usec);
+/* The certs.d directories to search, in order (NULL-terminated; replaces the default two). */
+int registry_client_set_certs_dirs(RegistryClient *c, char *const *dirs);
 /* Retries after the first attempt, and the first backoff delay (doubled each time). */
 void registry_client_set_retries(RegistryClient *c, unsigned max_retries, uint64_t first_delay_usec);
 /* How many requests are in flight or waiting to retry. */
@@ -60,8 +65,10 @@ typedef struct RegistryManifestReply {
  * freed when the callback returns. */
 typedef void (*registry_manifest_handler_t)(RegistryRequest *r, int error, const RegistryManifestReply *reply,
                                             void *userdata);
-/* Called with each piece of a blob in order (never twice for a byte, even across retries). A negative
- * return aborts the request with that error. Must not start or cancel requests. */
+/* Called with each piece of a blob in order (never twice for a byte, even across retries). -EAGAIN
+ * takes nothing and pauses the transfer until registry_request_resume(), which hands the same bytes
+ * again; any other negative return aborts the request with that error. Must not start or cancel
+ * requests. */
 typedef int (*registry_blob_write_t)(const void *data, size_t size, void *userdata);
 typedef void (*registry_blob_done_t)(RegistryRequest *r, int error, void *userdata);
 
@@ -74,6 +81,12 @@ int registry_client_get_manifest(RegistryClient *c, const RegistryTarget *t, con
 int registry_client_get_blob(RegistryClient *c, const RegistryTarget *t, const char *digest, uint64_t size,
                              registry_blob_write_t write, registry_blob_done_t done, void *userdata,
                              RegistryRequest **ret);
+
+/* For a blob whose consumer hashes the bytes itself in the same pass: the request checks only the
+ * size, and the consumer must check the digest. Call right after registry_client_get_blob(). */
+void registry_request_set_caller_verifies(RegistryRequest *r);
+/* Continues a blob transfer its write callback paused; does nothing if it is not paused. */
+void registry_request_resume(RegistryRequest *r);
 
 /* Stops a request; its callback does not run. Returns NULL. */
 RegistryRequest *registry_request_cancel(RegistryRequest *r);
