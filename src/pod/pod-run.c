@@ -24,9 +24,10 @@ enum {
         RUN_STEP_NAMESPACES,
         RUN_STEP_FILES,
         RUN_STEP_LOG_DIRECTORY,
-        RUN_STEP_WAIT_SLICE,    /* async */
+        RUN_STEP_NETWORK,       /* sent here: CNI needs the netns, not the slice */
+        RUN_STEP_WAIT_SLICE,
+        RUN_STEP_WAIT_NETWORK,
         RUN_STEP_WATCH,
-        RUN_STEP_NETWORK,       /* async */
         RUN_STEP_DONE,
 };
 
@@ -56,7 +57,7 @@ static void on_slice_started(int r, const char *result, void *userdata) {
         if (r < 0)
                 (void) pod_operation_fail(op, r, "starting slice %s: %s", p->slice,
                                           result ? result : strerror(-r));
-        /* The steps in between ran while systemd worked: go on only if they wait for us. */
+        /* Other steps ran while systemd worked: go on only if the steps wait. */
         if (op->waiting)
                 pod_run_next(op);
 }
@@ -136,7 +137,8 @@ static void on_network_added(CniOperation *cni, int r, void *userdata) {
                         (void) pod_operation_fail(op, r, "reading the CNI result: %s", strerror(-r));
         }
         op->cni_operation = cni_operation_free(op->cni_operation);
-        pod_run_next(op);
+        if (op->waiting)
+                pod_run_next(op);
 }
 
 static int run_network(PodOperation *op) {
@@ -160,7 +162,7 @@ static int run_network(PodOperation *op) {
 
 void pod_run_next(PodOperation *op) {
         Pod *p = op->pod;
-        int r = 0;
+        int r;
 
         op->waiting = false;
         for (;;) {
@@ -180,22 +182,25 @@ void pod_run_next(PodOperation *op) {
                                 r = pod_operation_fail(op, r, "creating the pod directory: %s", strerror(-r));
                         break;
                 case RUN_STEP_SLICE:
-                        r = run_start_slice(op);
-                        if (r > 0)
-                                r = 0;
+                        /* Failures are kept in op and seen at the top of the loop. */
+                        (void) run_start_slice(op);
                         break;
                 case RUN_STEP_WAIT_SLICE:
-                        op->waiting = !!op->systemd_request;
-                        r = op->waiting;
+                case RUN_STEP_WAIT_NETWORK:
+                        /* Either call's callback brings us back here to look again. */
+                        if (op->step - 1 == RUN_STEP_WAIT_SLICE ? !!op->systemd_request : !!op->cni_operation) {
+                                op->step--;
+                                op->waiting = true;
+                                return;
+                        }
                         break;
                 case RUN_STEP_WATCH:
                         r = pod_slice_watch(p);
                         if (r < 0)
                                 log_pod_errno(p, LOG_WARNING, r, "Failed to watch slice %s, ignoring: %m", p->slice);
-                        r = 0;
                         break;
                 case RUN_STEP_NAMESPACES:
-                        r = run_pin_namespaces(op);
+                        (void) run_pin_namespaces(op);
                         break;
                 case RUN_STEP_FILES: {
                         _cleanup_free_ char *error = NULL;
@@ -214,7 +219,7 @@ void pod_run_next(PodOperation *op) {
                         }
                         break;
                 case RUN_STEP_NETWORK:
-                        r = run_network(op);
+                        (void) run_network(op);
                         break;
                 default:
                         p->state = POD_STATE_READY;
@@ -222,9 +227,6 @@ void pod_run_next(PodOperation *op) {
                                 p->ips && p->ips[0] ? ", IP " : "", p->ips && p->ips[0] ? p->ips[0] : "");
                         return pod_operation_finish(op, 0);
                 }
-                if (r > 0)
-                        return; /* a callback continues */
-                op->waiting = false;
         }
 }
 
@@ -258,6 +260,11 @@ static void rollback_next(PodOperation *op) {
         for (;;)
                 switch (op->step++) {
                 case ROLLBACK_NETWORK:
+                        if (op->cni_operation) {
+                                /* An ADD still under way is cut off; DEL undoes what it did. */
+                                op->cni_operation = cni_operation_free(op->cni_operation);
+                                p->network_up = true;
+                        }
                         if (!p->network_up || !p->network_name)
                                 break;
                         r = pod_network_del(p, on_rollback_network, op, &op->cni_operation);
