@@ -1,0 +1,368 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The streaming server (src/streaming/) on loopback with the test backend: exec, attach and
+port-forward over SPDY/3.1 and WebSocket, as kubectl, crictl and kubelet speak them."""
+
+import json
+import os
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import spdy_client  # noqa: E402
+
+websocket = pytest.importorskip("websocket")
+
+BUILD = os.environ.get("CRIO_BUILD_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+
+
+class StreamingServer:
+    def __init__(self):
+        self.proc = subprocess.Popen([os.path.join(BUILD, "tests", "streaming-testserver")],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().split()
+        assert line[0] == "port", line
+        self.port = int(line[1])
+
+    def ask(self, command):
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline().strip()
+
+    def url(self, kind, tty=False, stdin=False, stdout=True, stderr=True, argv=()):
+        flags = " ".join("1" if x else "0" for x in (tty, stdin, stdout, stderr))
+        return self.ask(f"{kind} {flags} {' '.join(urllib.parse.quote(a) for a in argv)}".strip())
+
+    def stats(self):
+        return dict(kv.split("=") for kv in self.ask("stats").split())
+
+    def wait_idle(self, timeout=10):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            s = self.stats()
+            if s["connections"] == "0" and s["live"] == "0":
+                return s
+            time.sleep(0.05)
+        return self.stats()
+
+    def stop(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server():
+    s = StreamingServer()
+    yield s
+    s.stop()
+
+
+class EchoServer:
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def run(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self.echo, args=(conn,), daemon=True).start()
+
+    @staticmethod
+    def echo(conn):
+        with conn:
+            while True:
+                data = conn.recv(262144)
+                if not data:
+                    conn.shutdown(socket.SHUT_WR)
+                    return
+                conn.sendall(data)
+
+
+@pytest.fixture(scope="module")
+def echo():
+    return EchoServer()
+
+
+def spdy_exec(server, argv, stdin_data=None, tty=False, protocols=("v4.channel.k8s.io",), resize=None):
+    url = server.url("exec", tty=tty, stdin=stdin_data is not None, argv=argv)
+    c = spdy_client.SpdyClient(url, protocols=protocols)
+    ids = spdy_client.exec_streams(c, stdin=stdin_data is not None, tty=tty)
+    if resize:
+        c.send_data(ids["resize"], json.dumps({"Width": resize[0], "Height": resize[1]}).encode())
+    if stdin_data is not None:
+        c.send_data(ids["stdin"], stdin_data, fin=True)
+    c.read_until_closed()
+    c.close()
+    out = {k: bytes(c.streams[v].data) for k, v in ids.items()}
+    return c, out
+
+
+def test_exec_spdy_exit_code(server):
+    c, out = spdy_exec(server, ["/bin/sh", "-c", "echo out; echo err >&2; exit 3"])
+    assert c.protocol == "v4.channel.k8s.io"
+    assert out["stdout"] == b"out\n"
+    assert out["stderr"] == b"err\n"
+    status = json.loads(out["error"])
+    assert status["status"] == "Failure"
+    assert status["reason"] == "NonZeroExitCode"
+    assert status["details"]["causes"] == [{"reason": "ExitCode", "message": "3"}]
+    assert c.goaway
+
+
+def test_exec_spdy_success_and_stdin(server):
+    c, out = spdy_exec(server, ["/bin/cat"], stdin_data=b"hello\nworld\n")
+    assert out["stdout"] == b"hello\nworld\n"
+    assert json.loads(out["error"]) == {"metadata": {}, "status": "Success"}
+
+
+def test_exec_spdy_older_protocol(server):
+    c, out = spdy_exec(server, ["/bin/sh", "-c", "exit 2"], protocols=("v2.channel.k8s.io", "v1.bogus"))
+    assert c.protocol == "v2.channel.k8s.io"
+    assert b"exit code 2" in out["error"]
+
+
+def test_exec_spdy_tty_resize(server):
+    c, out = spdy_exec(server, ["/bin/sh", "-c", "sleep 0.5; stty size"], tty=True, resize=(100, 40))
+    assert b"40 100" in out["stdout"]
+    assert "stderr" not in out
+    assert server.stats()["width"] == "100"
+
+
+def test_exec_spdy_100mib(server):
+    size = 100 * 1024 * 1024
+    url = server.url("exec", stdin=True, argv=["/bin/cat"])
+    c = spdy_client.SpdyClient(url)
+    ids = spdy_client.exec_streams(c, stdin=True)
+    reader = c.start_reader()
+    block = os.urandom(1024 * 1024)
+    for _ in range(size // len(block)):
+        c.send_data(ids["stdin"], block)
+    c.send_data(ids["stdin"], b"", fin=True)
+    reader.join(120)
+    c.close()
+    data = c.streams[ids["stdout"]].data
+    assert len(data) == size
+    assert data[:len(block)] == block and data[-len(block):] == block
+    assert json.loads(c.streams[ids["error"]].data)["status"] == "Success"
+
+
+def test_client_disconnect_cancels(server):
+    base = server.wait_idle()
+    url = server.url("exec", stdin=True, argv=["/bin/sleep", "100"])
+    c = spdy_client.SpdyClient(url)
+    spdy_client.exec_streams(c, stdin=True)
+    time.sleep(0.3)
+    assert server.stats()["live"] == "1"
+    c.close()
+    s = server.wait_idle()
+    assert int(s["cancelled"]) == int(base["cancelled"]) + 1
+    assert s["live"] == "0" and s["connections"] == "0"
+    assert s["fds"] == base["fds"]
+
+
+def test_tokens_single_use_and_unknown(server):
+    url = server.url("exec", argv=["/bin/true"])
+    spdy_exec_url = url
+    c = spdy_client.SpdyClient(spdy_exec_url)
+    spdy_client.exec_streams(c)
+    c.read_until_closed()
+    c.close()
+    with pytest.raises(spdy_client.UpgradeError) as e:
+        spdy_client.SpdyClient(url)
+    assert e.value.status == 404
+    with pytest.raises(spdy_client.UpgradeError) as e:
+        spdy_client.SpdyClient(url.rsplit("/", 1)[0] + "/AAAAAAAA")
+    assert e.value.status == 404
+    # A token for exec is not one for attach.
+    url = server.url("exec", argv=["/bin/true"])
+    with pytest.raises(spdy_client.UpgradeError) as e:
+        spdy_client.SpdyClient(url.replace("/exec/", "/attach/"))
+    assert e.value.status == 400
+
+
+def test_malformed_upgrades_do_not_harm_others(server):
+    # A running session, which must survive everything below.
+    url = server.url("exec", stdin=True, argv=["/bin/cat"])
+    good = spdy_client.SpdyClient(url)
+    ids = spdy_client.exec_streams(good, stdin=True)
+    good.send_data(ids["stdin"], b"before\n")
+    good.read_until(lambda: good.streams[ids["stdout"]].data == b"before\n")
+
+    url = server.url("exec", argv=["/bin/true"])
+    with pytest.raises(spdy_client.UpgradeError) as e:
+        spdy_client.SpdyClient(url, protocols=())
+    assert e.value.status == 400
+    url = server.url("exec", argv=["/bin/true"])
+    with pytest.raises(spdy_client.UpgradeError) as e:
+        spdy_client.SpdyClient(url, protocols=("v9.channel.k8s.io",))
+    assert e.value.status == 403
+    assert "X-Accepted-Stream-Protocol-Versions: v4.channel.k8s.io" in e.value.head
+    sock, status, _, _ = spdy_client.http_request(f"http://127.0.0.1:{server.port}/exec/x", [])
+    sock.close()
+    assert status == 404
+    s = socket.create_connection(("127.0.0.1", server.port))
+    s.sendall(b"\x00\x01garbage\r\n\r\n")
+    assert s.recv(100).startswith(b"HTTP/1.1 400")
+    s.close()
+    url = server.url("exec", argv=["/bin/true"])
+    sock, status, _, _ = spdy_client.http_request(url, [("Connection", "Upgrade"), ("Upgrade", "websocket"),
+                                                        ("Sec-WebSocket-Version", "13"),
+                                                        ("Sec-WebSocket-Key", "short")])
+    sock.close()
+    assert status == 400
+
+    # Malformed frames end their own connection only.
+    url = server.url("exec", stdin=True, argv=["/bin/cat"])
+    bad = spdy_client.SpdyClient(url)
+    bad.send_raw(b"\x80\x07\x00\x01\x00\x00\x00\x02xx")    # SPDY version 7
+    bad.read_until_closed()
+    assert bad.goaway
+    bad.close()
+    url = server.url("exec", stdin=True, argv=["/bin/cat"])
+    ws = websocket.create_connection(url.replace("http://", "ws://"), subprotocols=["v5.channel.k8s.io"])
+    ws.sock.sendall(b"\x82\x02\x00x")                      # unmasked client frame
+    with pytest.raises(Exception):
+        while True:
+            op, _ = ws.recv_data(control_frame=True)
+            if op == websocket.ABNF.OPCODE_CLOSE:
+                raise EOFError
+    ws.close()
+
+    good.send_data(ids["stdin"], b"after\n", fin=True)
+    good.read_until_closed()
+    good.close()
+    assert good.streams[ids["stdout"]].data == b"before\nafter\n"
+    assert json.loads(good.streams[ids["error"]].data)["status"] == "Success"
+    server.wait_idle()
+
+
+def ws_exec(server, argv, protocol, stdin_data=None, tty=False):
+    url = server.url("exec", tty=tty, stdin=stdin_data is not None, argv=argv).replace("http://", "ws://")
+    ws = websocket.create_connection(url, subprotocols=[protocol])
+    assert ws.getsubprotocol() == protocol
+    b64 = "base64" in protocol
+    if stdin_data is not None:
+        if b64:
+            import base64
+            ws.send("0" + base64.b64encode(stdin_data).decode())
+        else:
+            ws.send_binary(b"\x00" + stdin_data)
+            if protocol.startswith("v5"):
+                ws.send_binary(b"\xff\x00")
+    out = {}
+    while True:
+        try:
+            op, data = ws.recv_data()
+        except websocket.WebSocketConnectionClosedException:
+            break
+        if op == websocket.ABNF.OPCODE_CLOSE:
+            break
+        if not data:
+            continue
+        if b64:
+            import base64
+            ch, payload = data[0] - ord("0"), base64.b64decode(data[1:])
+        else:
+            ch, payload = data[0], data[1:]
+        out[ch] = out.get(ch, b"") + payload
+    ws.close()
+    return out
+
+
+def test_exec_websocket_v5_stdin_close(server):
+    out = ws_exec(server, ["/bin/cat"], "v5.channel.k8s.io", stdin_data=b"through websocket\n")
+    assert out[1] == b"through websocket\n"
+    assert json.loads(out[3])["status"] == "Success"
+
+
+def test_exec_websocket_v4_exit_code(server):
+    out = ws_exec(server, ["/bin/sh", "-c", "echo e >&2; exit 7"], "v4.channel.k8s.io")
+    assert out[2] == b"e\n"
+    assert json.loads(out[3])["details"]["causes"][0]["message"] == "7"
+
+
+def test_exec_websocket_base64(server):
+    out = ws_exec(server, ["/bin/sh", "-c", "echo b64"], "v4.base64.channel.k8s.io")
+    assert out[1] == b"b64\n"
+
+
+def test_attach_spdy_shell(server):
+    url = server.url("attach", stdin=True)
+    c = spdy_client.SpdyClient(url)
+    ids = spdy_client.exec_streams(c, stdin=True)
+    c.send_data(ids["stdin"], b"echo attached; exit 4\n", fin=True)
+    c.read_until_closed()
+    c.close()
+    assert c.streams[ids["stdout"]].data == b"attached\n"
+    assert json.loads(c.streams[ids["error"]].data)["details"]["causes"][0]["message"] == "4"
+
+
+def test_port_forward_spdy(server, echo):
+    url = server.ask("portforward")
+    c = spdy_client.SpdyClient(url, protocols=("portforward.k8s.io",))
+    assert c.protocol == "portforward.k8s.io"
+    reader = c.start_reader()
+    pairs = []
+    for rid in range(3):
+        err = c.open_stream({"streamType": "error", "port": echo.port, "requestID": rid})
+        c.send_data(err, b"", fin=True)
+        data = c.open_stream({"streamType": "data", "port": echo.port, "requestID": rid})
+        pairs.append((err, data))
+    for i, (_, data) in enumerate(pairs):
+        c.send_data(data, f"pair {i}\n".encode() * 1000, fin=True)
+    for i, (err, data) in enumerate(pairs):
+        assert c.wait(lambda: c.streams[data].fin)
+        assert c.streams[data].data == f"pair {i}\n".encode() * 1000
+        assert c.streams[err].data == b""
+    # A port nobody listens on: the error stream says so; the connection lives on.
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    closed_port = s.getsockname()[1]
+    s.close()
+    err = c.open_stream({"streamType": "error", "port": closed_port, "requestID": 9})
+    data = c.open_stream({"streamType": "data", "port": closed_port, "requestID": 9})
+    assert c.wait(lambda: c.streams[err].fin)
+    assert b"error forwarding port" in c.streams[err].data
+    c.close()
+    reader.join(10)
+    server.wait_idle()
+
+
+def test_port_forward_websocket(server, echo):
+    url = server.ask("portforward").replace("http://", "ws://") + f"?ports={echo.port}"
+    ws = websocket.create_connection(url, subprotocols=["portforward.k8s.io"])
+    first = {}
+    while len(first) < 2:
+        data = ws.recv()
+        first[data[0]] = data[1:]
+    assert first[0] == struct.pack("<H", echo.port) and first[1] == struct.pack("<H", echo.port)
+    ws.send_binary(b"\x00" + b"ping")
+    got = b""
+    while got != b"ping":
+        data = ws.recv()
+        assert data[0] == 0
+        got += data[1:]
+    ws.close()
+    server.wait_idle()
+
+
+def test_missing_container_reports_error(server):
+    url = server.ask("attach 0 0 1 1 missing")
+    c = spdy_client.SpdyClient(url)
+    ids = spdy_client.exec_streams(c)
+    c.read_until_closed()
+    c.close()
+    status = json.loads(c.streams[ids["error"]].data)
+    assert status["status"] == "Failure" and "missing" in status["message"]
