@@ -28,9 +28,19 @@ typedef struct StaleCleanup {
         bool slice_created;
         char *network;
         CniOperation *cni_operation;
+        struct StaleCleanup *prev, *next;
 } StaleCleanup;
 
+/* Cleanups waiting for their DEL, so that a crio stopping meanwhile can end them first. */
+static StaleCleanup *stale_cleanups;
+
 static void stale_cleanup_free(StaleCleanup *c) {
+        if (c->prev)
+                c->prev->next = c->next;
+        else if (stale_cleanups == c)
+                stale_cleanups = c->next;
+        if (c->next)
+                c->next->prev = c->prev;
         cni_operation_free(c->cni_operation);
         free(c->id);
         free(c->dir);
@@ -142,8 +152,13 @@ int pod_cleanup_stale(Manager *m) {
                         (void) pod_namespace_path(m->config->namespaces_dir, POD_NAMESPACE_NET, c->id, &netns);
                         r = pod_network_del_by_id(m, c->network, c->id, netns, on_stale_network_deleted, c,
                                                   &c->cni_operation);
-                        if (r >= 0)
+                        if (r >= 0) {
+                                c->next = stale_cleanups;
+                                if (c->next)
+                                        c->next->prev = c;
+                                stale_cleanups = c;
                                 continue;
+                        }
                         log_warning_errno(r, "Failed to tear down the network of stale pod %s, ignoring: %m", c->id);
                 }
                 stale_finish(c);
@@ -152,4 +167,10 @@ int pod_cleanup_stale(Manager *m) {
         if (n > 0)
                 log_info("Cleaning up %d pod(s) left by an earlier crio.", n);
         return n;
+}
+
+void pod_cleanup_stale_cancel(void) {
+        /* The directories stay: the next start tries again. */
+        while (stale_cleanups)
+                stale_cleanup_free(stale_cleanups);
 }

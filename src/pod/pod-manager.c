@@ -81,6 +81,7 @@ void manager_free_pods(Manager *m) {
                         }
                 }
         m->pods = pod_store_free(m->pods);
+        pod_cleanup_stale_cancel();
         m->cni_watch = cni_watch_free(m->cni_watch);
         m->cni_exec = cni_exec_free(m->cni_exec);
         m->systemd = systemd_client_free(m->systemd);

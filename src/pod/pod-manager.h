@@ -14,3 +14,5 @@ void manager_free_pods(Manager *m);
 /* The next start of crio undoes the pods a crio killed half-way left: their network (through the
  * CNI cache), pins, /dev/shm, directory and slice. Runs in the background. */
 int pod_cleanup_stale(Manager *m);
+/* Ends the cleanups still waiting for CNI, before CNI goes away. */
+void pod_cleanup_stale_cancel(void);

@@ -113,7 +113,7 @@ int pod_slice_properties(const Pod *p, const PodResources *resources, const PodR
 static void on_slice_state(const char *unit, const char *active_state, const char *sub_state, bool removed,
                            void *userdata) {
         Pod *p = userdata;
-        bool active = !removed && !IN_SET(0, strcmp(active_state, "inactive"), strcmp(active_state, "failed"));
+        bool active = !removed && strcmp(active_state, "inactive") != 0 && strcmp(active_state, "failed") != 0;
 
         p->slice_active = active;
         if (active || p->state != POD_STATE_READY)
