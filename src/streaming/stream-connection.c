@@ -246,6 +246,21 @@ int stream_connection_send(StreamConnection *c, StreamChannel *ch, const void *d
         return 0;
 }
 
+void stream_connection_consumed(StreamConnection *c, StreamChannel *ch, size_t n) {
+        /* The client's window for this stream opens by what left our hands: a client that honours
+         * windows never has more than one window waiting here, and we keep reading its frames. */
+        if (c->protocol != STREAM_PROTOCOL_SPDY || n == 0 || c->close_now || c->close_after_flush)
+                return;
+        while (n > 0) {
+                uint32_t k = (uint32_t) MIN(n, (size_t) 0x7fffffff);
+
+                if (spdy_write_window_update(&c->out, ch->id, k) < 0)
+                        return;
+                n -= k;
+        }
+        connection_queued(c);
+}
+
 void stream_connection_finish(StreamConnection *c) {
         if (c->close_after_flush || c->close_now)
                 return;
@@ -535,10 +550,6 @@ static int spdy_process_frame(StreamConnection *c, const SpdyFrame *f) {
                         r = stream_session_channel_data(c->session, ch, f->data, f->data_size);
                         if (r < 0)
                                 return r;
-                        /* Our receive window opens again at once: backpressure comes from not
-                         * reading the socket while an fd is full. */
-                        (void) spdy_write_window_update(&c->out, f->stream_id, (uint32_t) f->data_size);
-                        connection_queued(c);
                 }
                 if (f->flags & SPDY_FLAG_FIN)
                         stream_session_channel_fin(c->session, ch);

@@ -155,6 +155,8 @@ StreamConnection *stream_connection_free(StreamConnection *c);
 int stream_connection_send(StreamConnection *c, StreamChannel *ch, const void *data, size_t size, bool fin);
 /* How many bytes ch may send now without overfilling the connection or the client's window. */
 size_t stream_connection_send_budget(StreamConnection *c, StreamChannel *ch);
+/* n bytes the client sent on ch were delivered (or dropped): SPDY opens its window again. */
+void stream_connection_consumed(StreamConnection *c, StreamChannel *ch, size_t n);
 /* All is sent: flush, end the protocol cleanly and close. */
 void stream_connection_finish(StreamConnection *c);
 /* A channel drained: read from the client again. */

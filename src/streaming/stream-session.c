@@ -170,6 +170,7 @@ static void channel_close_write(StreamChannel *ch) {
         if (ch->write_closed)
                 return;
         ch->write_closed = true;
+        stream_connection_consumed(ch->session->connection, ch, stream_buffer_size(&ch->pending));
         stream_buffer_done(&ch->pending);
         if (ch->fd < 0)
                 return;
@@ -244,6 +245,7 @@ static void channel_flush_pending(StreamChannel *ch) {
                         break;
                 }
                 stream_buffer_consume(&ch->pending, (size_t) n);
+                stream_connection_consumed(ch->session->connection, ch, (size_t) n);
         }
         if (!ch->write_closed && stream_buffer_size(&ch->pending) == 0 && ch->remote_fin)
                 channel_close_write(ch);
@@ -496,11 +498,13 @@ static int spdy_port_forward_stream(StreamSession *s, uint32_t id, const char *t
         ch->port = port;
         ch->request_id = TAKE_PTR(rid);
         ch->write_closed = t == STREAM_CHANNEL_PORT_ERROR;
+        *ret = ch;
         if (other) {
                 ch->partner = other;
                 other->partner = ch;
+                /* The pair is complete: connect to the port. */
+                port_forward_connect(s, t == STREAM_CHANNEL_DATA ? ch : other);
         }
-        *ret = ch;
         return 1;
 }
 
@@ -640,10 +644,14 @@ int stream_session_channel_data(StreamSession *s, StreamChannel *ch, const uint8
                 return 0;
         if (ch->type == STREAM_CHANNEL_RESIZE) {
                 handle_resize(s, ch, data, size);
+                stream_connection_consumed(s->connection, ch, size);
                 return 0;
         }
-        if (!IN_SET(ch->type, STREAM_CHANNEL_STDIN, STREAM_CHANNEL_DATA) || ch->remote_fin || ch->write_closed)
-                return 0;               /* nothing reads what the client sends here */
+        if (!IN_SET(ch->type, STREAM_CHANNEL_STDIN, STREAM_CHANNEL_DATA) || ch->remote_fin || ch->write_closed) {
+                /* Nothing reads what the client sends here. */
+                stream_connection_consumed(s->connection, ch, size);
+                return 0;
+        }
         if (stream_buffer_append(&ch->pending, data, size) < 0)
                 return log_oom();
         if (ch->fd >= 0)

@@ -96,13 +96,20 @@ class SpdyClient:
         self.flow_control = flow_control
         self.goaway = False
         self.closed = False
+        # Sending has its own lock: the reader must be able to open windows while a writer waits.
         self.lock = threading.Lock()
-        self.cond = threading.Condition(self.lock)
+        self.cond = threading.Condition(threading.Lock())
 
     # -- writing --
     def _send(self, data):
         with self.lock:
             self.sock.sendall(data)
+
+    def _send_quietly(self, data):
+        try:
+            self._send(data)
+        except OSError:
+            pass
 
     def _control(self, ftype, flags, payload):
         return struct.pack("!HHI", 0x8003, ftype, (flags << 24) | len(payload)) + payload
@@ -115,7 +122,7 @@ class SpdyClient:
         return self.deflater.compress(nv) + self.deflater.flush(zlib.Z_SYNC_FLUSH)
 
     def open_stream(self, headers, fin=False):
-        with self.lock:
+        with self.lock, self.cond:
             sid = self.next_id
             self.next_id += 2
             self.streams[sid] = Stream(sid, headers)
@@ -128,9 +135,19 @@ class SpdyClient:
         if not view:
             self._send(struct.pack("!II", sid, ((FLAG_FIN if fin else 0) << 24)))
             return
+        st = self.streams[sid]
         while view:
-            part = view[:chunk]
-            view = view[chunk:]
+            n = chunk
+            if self.flow_control:
+                # Honour the server's window for this stream, as SPDY/3 asks.
+                with self.cond:
+                    self.cond.wait_for(lambda: st.window > 0 or self.closed, 30)
+                    if self.closed:
+                        raise EOFError("connection closed")
+                    n = min(n, st.window)
+                    st.window -= min(n, len(view))
+            part = view[:n]
+            view = view[n:]
             flags = FLAG_FIN if fin and not view else 0
             self._send(struct.pack("!II", sid, (flags << 24) | len(part)) + bytes(part))
 
@@ -157,7 +174,7 @@ class SpdyClient:
             length = struct.unpack("!I", head[4:8])[0] & 0xFFFFFF
             flags = head[4]
             payload = self._recv_exact(length)
-        except (EOFError, ConnectionResetError):
+        except (EOFError, OSError):
             with self.cond:
                 self.closed = True
                 self.cond.notify_all()
@@ -177,7 +194,7 @@ class SpdyClient:
                 elif ftype == GOAWAY:
                     self.goaway = True
                 elif ftype == PING:
-                    self.sock.sendall(self._control(PING, 0, payload))
+                    self._send_quietly(self._control(PING, 0, payload))
                 elif ftype == WINDOW_UPDATE:
                     sid, delta = struct.unpack("!II", payload)
                     if sid in self.streams:
@@ -192,7 +209,7 @@ class SpdyClient:
                     if flags & FLAG_FIN:
                         st.fin = True
                 if self.flow_control and payload:
-                    self.sock.sendall(self._control(WINDOW_UPDATE, 0, struct.pack("!II", sid, len(payload))))
+                    self._send_quietly(self._control(WINDOW_UPDATE, 0, struct.pack("!II", sid, len(payload))))
             self.cond.notify_all()
         return True
 
