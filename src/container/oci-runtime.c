@@ -20,6 +20,8 @@ struct OciRuntime {
         char *root;
         char *tmp_dir;
         bool systemd_cgroup;
+        /* Ours without NOTIFY_SOCKET: runc and crun would talk to systemd on crio's behalf. */
+        char **env;
 };
 
 typedef enum OciCommand {
@@ -101,6 +103,14 @@ int oci_runtime_new(sd_event *event, const char *path, const char *root, bool sy
         rt->tmp_dir = strdup("/tmp");
         if (!rt->path || !rt->root || !rt->tmp_dir)
                 return -ENOMEM;
+        for (char **e = environ; e && *e; e++)
+                if (strncmp(*e, "NOTIFY_SOCKET=", 14) != 0 && strv_push(&rt->env, *e) < 0)
+                        return -ENOMEM;
+        if (!rt->env) {
+                rt->env = calloc(1, sizeof(char *));
+                if (!rt->env)
+                        return -ENOMEM;
+        }
         *ret = TAKE_PTR(rt);
         return 0;
 }
@@ -112,6 +122,7 @@ OciRuntime *oci_runtime_free(OciRuntime *rt) {
         free(rt->path);
         free(rt->root);
         free(rt->tmp_dir);
+        strv_free(rt->env);
         return mfree(rt);
 }
 
@@ -281,6 +292,7 @@ static int operation_start(OciRuntime *rt, OciCommand command, char *const *args
         _cleanup_(strv_freep) char **argv = NULL;
         OciOperation *op = *op_inout;
         ChildRunOptions options = {
+                .env = rt->env,
                 .input = input,
                 .input_size = input ? strlen(input) : 0,
                 .output_max = output_max,

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cri-call.h"
+#include "cri-container.h"
 #include "cri-image.h"
 #include "cri-pod.h"
 #include "cri-runtime.h"
@@ -16,22 +17,22 @@ const GrpcMethod cri_methods[] = {
         { RUNTIME("PodSandboxStatus"), cri_pod_status, false },
         { RUNTIME("ListPodSandbox"), cri_pod_list, false },
         { RUNTIME("StreamPodSandboxes"), cri_pod_stream, true },
-        { RUNTIME("CreateContainer"), cri_call_unimplemented, false },
-        { RUNTIME("StartContainer"), cri_call_unimplemented, false },
-        { RUNTIME("StopContainer"), cri_call_unimplemented, false },
-        { RUNTIME("RemoveContainer"), cri_call_unimplemented, false },
-        { RUNTIME("ListContainers"), cri_call_unimplemented, false },
-        { RUNTIME("StreamContainers"), cri_call_unimplemented, true },
-        { RUNTIME("ContainerStatus"), cri_call_unimplemented, false },
-        { RUNTIME("UpdateContainerResources"), cri_call_unimplemented, false },
-        { RUNTIME("ReopenContainerLog"), cri_call_unimplemented, false },
-        { RUNTIME("ExecSync"), cri_call_unimplemented, false },
+        { RUNTIME("CreateContainer"), cri_container_create, false },
+        { RUNTIME("StartContainer"), cri_container_start, false },
+        { RUNTIME("StopContainer"), cri_container_stop, false },
+        { RUNTIME("RemoveContainer"), cri_container_remove, false },
+        { RUNTIME("ListContainers"), cri_container_list, false },
+        { RUNTIME("StreamContainers"), cri_container_stream, true },
+        { RUNTIME("ContainerStatus"), cri_container_status, false },
+        { RUNTIME("UpdateContainerResources"), cri_container_update_resources, false },
+        { RUNTIME("ReopenContainerLog"), cri_container_reopen_log, false },
+        { RUNTIME("ExecSync"), cri_container_exec_sync, false },
         { RUNTIME("Exec"), cri_call_unimplemented, false },
         { RUNTIME("Attach"), cri_call_unimplemented, false },
         { RUNTIME("PortForward"), cri_call_unimplemented, false },
-        { RUNTIME("ContainerStats"), cri_call_unimplemented, false },
-        { RUNTIME("ListContainerStats"), cri_call_unimplemented, false },
-        { RUNTIME("StreamContainerStats"), cri_call_unimplemented, true },
+        { RUNTIME("ContainerStats"), cri_container_stats, false },
+        { RUNTIME("ListContainerStats"), cri_container_list_stats, false },
+        { RUNTIME("StreamContainerStats"), cri_container_stream_stats, true },
         { RUNTIME("PodSandboxStats"), cri_pod_stats, false },
         { RUNTIME("ListPodSandboxStats"), cri_pod_list_stats, false },
         { RUNTIME("StreamPodSandboxStats"), cri_call_unimplemented, true },

@@ -11,6 +11,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "manager-dbus.h"
+#include "container-manager.h"
 #include "manager.h"
 #include "pod-manager.h"
 
@@ -89,6 +90,8 @@ Manager *manager_free(Manager *m) {
                 return NULL;
 
         grpc_server_free(m->grpc);
+        /* Containers hold their pods and systemd calls: they go first. */
+        manager_free_containers(m);
         /* Pod operations hold systemd and CNI calls: they go with the pods, before the bus. */
         manager_free_pods(m);
         /* D-Bus pull calls wait on the puller: they go before it. */
@@ -170,6 +173,10 @@ int manager_start(Manager *m) {
                 return r;
 
         r = manager_start_pods(m);
+        if (r < 0)
+                return r;
+
+        r = manager_start_containers(m);
         if (r < 0)
                 return r;
 

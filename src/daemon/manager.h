@@ -37,6 +37,13 @@ typedef struct Manager {
         struct CniWatch *cni_watch;
         struct PodStore *pods;
 
+        /* Containers (src/container/): by id and by name, conmon's exits directory watched, one
+         * OCI runtime per handler; set up by manager_start_containers(). */
+        struct Hashmap *containers_by_id;
+        struct Hashmap *containers_by_name;
+        struct ExitWatch *exit_watch;
+        struct Hashmap *runtimes;
+
         sd_event_source *sigterm_source;
         sd_event_source *sigint_source;
         sd_event_source *sighup_source;

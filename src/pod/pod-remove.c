@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <string.h>
 
+#include "container-manager.h"
 #include "log.h"
 #include "manager.h"
 #include "pod-files.h"
@@ -10,9 +11,10 @@
 #include "pod-store.h"
 #include "systemd-manager.h"
 
-/* RemovePodSandbox: stops the pod if it is not stopped yet, unpins its namespaces, stops the slice
- * if crio started it, deletes its directory and forgets it. */
+/* RemovePodSandbox: removes the pod's containers, stops the pod if it is not stopped yet, unpins
+ * its namespaces, stops the slice if crio started it, deletes its directory and forgets it. */
 enum {
+        REMOVE_STEP_CONTAINERS, /* async */
         REMOVE_STEP_NETWORK,    /* async */
         REMOVE_STEP_NAMESPACES,
         REMOVE_STEP_SLICE,      /* async */
@@ -43,6 +45,14 @@ static void on_slice_stopped(int r, const char *result, void *userdata) {
         pod_remove_next(op);
 }
 
+static void on_containers_removed(Pod *p, int r, void *userdata) {
+        PodOperation *op = userdata;
+
+        if (r < 0)
+                (void) pod_operation_fail(op, r, "removing the containers of pod %s: %s", p->name, strerror(-r));
+        pod_remove_next(op);
+}
+
 void pod_remove_next(PodOperation *op) {
         Pod *p = op->pod;
         int r;
@@ -53,6 +63,10 @@ void pod_remove_next(PodOperation *op) {
 
         for (;;)
                 switch (op->step++) {
+                case REMOVE_STEP_CONTAINERS:
+                        if (pod_containers_stop(p, /* remove= */ true, on_containers_removed, op) >= 0)
+                                return;
+                        break;
                 case REMOVE_STEP_NETWORK:
                         if (pod_stop_network(op, on_network_deleted) != 0)
                                 return;

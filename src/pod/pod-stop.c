@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <string.h>
 
+#include "container-manager.h"
 #include "log.h"
 #include "manager.h"
 #include "pod-network.h"
 #include "pod-operation.h"
 
-/* StopPodSandbox: the pod's containers stop (none run yet: containers are not part of crio yet),
- * its network is torn down; the pod stays, NOTREADY, with its namespaces, until it is removed.
- * A second stop finds nothing left to do. */
+/* StopPodSandbox: the pod's containers stop (container-manager.c), its network is torn down; the
+ * pod stays, NOTREADY, with its namespaces, until it is removed. A second stop finds nothing left to do. */
 enum {
+        STOP_STEP_CONTAINERS,   /* async */
         STOP_STEP_NETWORK,      /* async */
         STOP_STEP_DONE,
 };
@@ -40,6 +41,14 @@ int pod_stop_network(PodOperation *op, CniOperationHandler handler) {
         return 1;
 }
 
+static void on_containers_stopped(Pod *p, int r, void *userdata) {
+        PodOperation *op = userdata;
+
+        if (r < 0)
+                (void) pod_operation_fail(op, r, "stopping the containers of pod %s: %s", p->name, strerror(-r));
+        pod_stop_next(op);
+}
+
 void pod_stop_next(PodOperation *op) {
         Pod *p = op->pod;
 
@@ -47,6 +56,10 @@ void pod_stop_next(PodOperation *op) {
                 return pod_operation_finish(op, op->error);
 
         switch (op->step++) {
+        case STOP_STEP_CONTAINERS:
+                if (pod_containers_stop(p, /* remove= */ false, on_containers_stopped, op) >= 0)
+                        return;
+                _fallthrough_;
         case STOP_STEP_NETWORK:
                 if (pod_stop_network(op, on_network_deleted) != 0)
                         return;

@@ -88,10 +88,7 @@ def test_runtime_config_cgroup_driver(cri):
 # The RPCs no issue has implemented yet. An issue that implements one removes it here; every other RPC
 # must then answer something other than UNIMPLEMENTED.
 NOT_YET_IMPLEMENTED = {
-    "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer",
-    "ListContainers", "StreamContainers", "ContainerStatus", "UpdateContainerResources",
-    "ReopenContainerLog", "ExecSync", "Exec", "Attach", "PortForward", "ContainerStats",
-    "ListContainerStats", "StreamContainerStats",
+    "Exec", "Attach", "PortForward",
     "StreamPodSandboxStats", "UpdateRuntimeConfig", "CheckpointContainer", "GetContainerEvents",
     "ListMetricDescriptors", "ListPodSandboxMetrics", "StreamPodSandboxMetrics",
 }
