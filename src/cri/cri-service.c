@@ -5,6 +5,7 @@
 #include "cri-pod.h"
 #include "cri-runtime.h"
 #include "cri-service.h"
+#include "cri-streaming.h"
 
 #define RUNTIME(name) "/runtime.v1.RuntimeService/" name
 #define IMAGE(name) "/runtime.v1.ImageService/" name
@@ -27,9 +28,9 @@ const GrpcMethod cri_methods[] = {
         { RUNTIME("UpdateContainerResources"), cri_container_update_resources, false },
         { RUNTIME("ReopenContainerLog"), cri_container_reopen_log, false },
         { RUNTIME("ExecSync"), cri_container_exec_sync, false },
-        { RUNTIME("Exec"), cri_call_unimplemented, false },
-        { RUNTIME("Attach"), cri_call_unimplemented, false },
-        { RUNTIME("PortForward"), cri_call_unimplemented, false },
+        { RUNTIME("Exec"), cri_streaming_exec, false },
+        { RUNTIME("Attach"), cri_streaming_attach, false },
+        { RUNTIME("PortForward"), cri_streaming_port_forward, false },
         { RUNTIME("ContainerStats"), cri_container_stats, false },
         { RUNTIME("ListContainerStats"), cri_container_list_stats, false },
         { RUNTIME("StreamContainerStats"), cri_container_stream_stats, true },

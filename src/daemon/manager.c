@@ -14,6 +14,7 @@
 #include "container-manager.h"
 #include "manager.h"
 #include "pod-manager.h"
+#include "stream-manager.h"
 
 /* How long in-flight calls may take to finish once a stop is asked for. */
 #define MANAGER_STOP_TIMEOUT_USEC (10ULL * 1000000ULL)
@@ -90,6 +91,8 @@ Manager *manager_free(Manager *m) {
                 return NULL;
 
         grpc_server_free(m->grpc);
+        /* Streams cancel their processes: before the pods and containers go. */
+        manager_stop_streaming(m);
         /* Containers hold their pods and systemd calls: they go first. */
         manager_free_containers(m);
         /* Pod operations hold systemd and CNI calls: they go with the pods, before the bus. */
@@ -177,6 +180,10 @@ int manager_start(Manager *m) {
                 return r;
 
         r = manager_start_containers(m);
+        if (r < 0)
+                return r;
+
+        r = manager_start_streaming(m);
         if (r < 0)
                 return r;
 

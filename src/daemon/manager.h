@@ -44,6 +44,9 @@ typedef struct Manager {
         struct ExitWatch *exit_watch;
         struct Hashmap *runtimes;
 
+        /* The exec/attach/port-forward server (src/streaming/), set up by manager_start_streaming(). */
+        struct StreamServer *stream_server;
+
         sd_event_source *sigterm_source;
         sd_event_source *sigint_source;
         sd_event_source *sighup_source;
