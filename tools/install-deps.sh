@@ -43,6 +43,7 @@ PACKAGES=(
   "python3-pytest            python3-pytest"
   "python3-dbus              python3-dbus"
   "python3-hpack             python3-hpack"
+  "python3-websocket         python3-websocket-client"
   "nghttp2-client            nghttp2"
   "valgrind                  valgrind"
 )
