@@ -8,6 +8,7 @@
 #include "container-manager.h"
 #include "exit-watch.h"
 #include "hashmap.h"
+#include "image-store.h"
 #include "log.h"
 #include "pod.h"
 #include "strv.h"
@@ -27,6 +28,10 @@ static void on_exit_file(ExitWatch *w, const ContainerExit *e, void *userdata) {
         container_notify_exit(c);
 }
 
+static int image_in_use(const ImageRecord *image, void *userdata) {
+        return manager_image_in_use(userdata, image->id);
+}
+
 int manager_start_containers(Manager *m) {
         int r;
 
@@ -39,6 +44,9 @@ int manager_start_containers(Manager *m) {
                 if (r < 0)
                         return log_oom();
         }
+        /* RemoveImage (CRI and D-Bus) refuses images our containers use. */
+        if (m->image_store)
+                image_store_set_in_use_hook(m->image_store, image_in_use, m);
         r = exit_watch_new(m->event, m->config->container_exits_dir, on_exit_file, m, &m->exit_watch);
         if (r < 0)
                 log_warning_errno(r, "Failed to watch %s, container exits are not noticed: %m",

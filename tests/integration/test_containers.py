@@ -452,8 +452,11 @@ def test_pod_stop_and_remove_take_containers(host, cri):
         pod_id, pod_cfg = run_pod(cri, "podgone")
         a = run(cri, pod_id, pod_cfg, "a", "sleep 1000")
         b = run(cri, pod_id, pod_cfg, "b", "sleep 1000")
+        # The image is in use while a container has it.
+        with pytest.raises(grpc.RpcError) as e:
+                cri.image.RemoveImage(cri.pb.RemoveImageRequest(image=cri.pb.ImageSpec(image=IMAGE)))
+        assert e.value.code() == grpc.StatusCode.FAILED_PRECONDITION
         cri.runtime.StopPodSandbox(cri.pb.StopPodSandboxRequest(pod_sandbox_id=pod_id), timeout=90)
         assert {status(cri, x).state for x in (a, b)} == {cri.pb.CONTAINER_EXITED}
         cri.runtime.RemovePodSandbox(cri.pb.RemovePodSandboxRequest(pod_sandbox_id=pod_id), timeout=90)
         assert len(cri.runtime.ListContainers(cri.pb.ListContainersRequest()).containers) == 0
-        # The image is in use while a container has it, free again after.
