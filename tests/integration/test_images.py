@@ -31,6 +31,13 @@ WORK = "/var/tmp/crio-images-test"
 PORT = 5123
 AUTH_PORT = 5124
 CUT_PORT = 5125
+TLS_PORT = 5126
+TOKEN_REGISTRY_PORT = 5127
+TOKEN_PORT = 5128
+MIRRORED_PORT = 5129    # never listening: the mirror serves
+BLOCKED_PORT = 5130
+SLOW_PORT = 5131
+TLS_HOST = "registry.test"
 REG = f"127.0.0.1:{PORT}"
 STORE = "/var/lib/containers/storage"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -55,9 +62,16 @@ MKIMAGE = textwrap.dedent('''
                         for name in sorted(os.listdir(d)):
                                 t.add(os.path.join(d, name), arcname=name)
                 diff_ids.append("sha256:" + hashlib.sha256(raw.getvalue()).hexdigest())
-                digest, size = put(gzip.compress(raw.getvalue(), compresslevel=1, mtime=0))
-                layers.append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": digest,
-                               "size": size})
+                if os.environ.get("MKIMAGE_COMPRESSION") == "zstd":
+                        import subprocess
+                        data = subprocess.run(["zstd", "-q", "-c"], input=raw.getvalue(), stdout=subprocess.PIPE,
+                                              check=True).stdout
+                        media_type = "application/vnd.oci.image.layer.v1.tar+zstd"
+                else:
+                        data = gzip.compress(raw.getvalue(), compresslevel=1, mtime=0)
+                        media_type = "application/vnd.oci.image.layer.v1.tar+gzip"
+                digest, size = put(data)
+                layers.append({"mediaType": media_type, "digest": digest, "size": size})
         config = {"architecture": arch, "os": "linux", "rootfs": {"type": "layers", "diff_ids": diff_ids},
                   "config": {"Cmd": ["/bin/sh"], "Labels": {"org.test": "yes"}}}
         if user != "-":
@@ -116,12 +130,15 @@ def sh(host, script, timeout=120):
         return host.run(["/bin/sh", "-ec", script], timeout=timeout).stdout
 
 
-def registry_config(root, port, htpasswd=None):
+def registry_config(root, port, htpasswd=None, tls=None, token=None):
         auth = f"auth:\n  htpasswd:\n    realm: crio-test\n    path: {htpasswd}\n" if htpasswd else ""
+        if token:
+                auth = ("auth:\n  token:\n" + "".join(f"    {k}: {v}\n" for k, v in token.items()))
+        http_tls = f"  tls:\n    certificate: {tls[0]}\n    key: {tls[1]}\n" if tls else ""
         return ("version: 0.1\n"
                 "log:\n  level: info\n  formatter: text\n"
                 f"storage:\n  filesystem:\n    rootdirectory: {root}\n  delete:\n    enabled: true\n"
-                f"http:\n  addr: 127.0.0.1:{port}\n" + auth)
+                f"http:\n  addr: 127.0.0.1:{port}\n" + http_tls + auth)
 
 
 def start_service(host, unit, argv, port):
@@ -182,6 +199,7 @@ def env(testhost):
                 {mk} big amd64 - {WORK}/l/bb {WORK}/l/big
                 {mk} pause amd64 - {WORK}/l/pause
                 {mk} corrupt amd64 - {WORK}/l/corrupt
+                MKIMAGE_COMPRESSION=zstd {mk} zstd amd64 - {WORK}/l/bb {WORK}/l/etc
                 push() {{ skopeo --insecure-policy copy -q --dest-tls-verify=false oci:{L}:$1 docker://{REG}/$2; }}
                 push busybox test/busybox:latest
                 push busybox test/busybox:v1
@@ -191,6 +209,7 @@ def env(testhost):
                 push big test/big:latest
                 push pause test/pause:latest
                 push corrupt test/corrupt:latest
+                push zstd test/zstd:latest
                 """), timeout=300)
 
         entries = []
@@ -214,11 +233,14 @@ def env(testhost):
                 [crio.image]
                 pause_image = "{REG}/test/pause:latest"
                 pinned_images = ["{REG}/test/busybox:v*"]
+                # Progress lines every second (a tenth of it), and the check itself.
+                pull_progress_timeout = "10s"
                 """))
         host.stop_crio()
         host.start_crio()
         yield {"host": host, "entries": entries}
-        host.run(["systemctl", "stop", "crio-test-registry", "crio-test-registry-auth", "crio-test-cut"],
+        host.run(["systemctl", "stop", "crio-test-registry", "crio-test-registry-auth", "crio-test-cut",
+                  "crio-test-registry-tls", "crio-test-registry-token", "crio-test-token", "crio-test-slow"],
                  check=False)
         host.run(["rm", "-rf", WORK, "/etc/crio/crio.conf.d/50-images-test.conf"], check=False)
 
@@ -432,3 +454,234 @@ def test_pinned_images(cri):
         assert status(cri, v1).image.pinned
         with pytest.raises(grpc.RpcError):
                 remove(cri, f"{REG}/test/busybox:v1")
+
+
+# A registry reachable only through a slow loopback proxy: pulls last long enough to be watched and
+# cancelled.
+SLOW_PROXY = textwrap.dedent('''
+        import socket, sys, threading, time
+        port, target, rate = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+        def pump(a, b, slow):
+                try:
+                        while True:
+                                data = a.recv(16384)
+                                if not data:
+                                        break
+                                b.sendall(data)
+                                if slow:
+                                        time.sleep(len(data) / rate)
+                except OSError:
+                        pass
+                for s in (a, b):
+                        try:
+                                s.shutdown(socket.SHUT_RDWR)
+                        except OSError:
+                                pass
+        srv = socket.create_server(("127.0.0.1", port))
+        while True:
+                c, _ = srv.accept()
+                u = socket.create_connection(("127.0.0.1", target))
+                threading.Thread(target=pump, args=(c, u, False), daemon=True).start()
+                threading.Thread(target=pump, args=(u, c, True), daemon=True).start()
+''')
+
+# The token server of docker-registry's "token" auth: Basic credentials in, a JWT signed RS256 out
+# (by the openssl command: RSASSA-PKCS1-v1_5 over SHA-256), its certificate in the x5c header (the
+# registry trusts it through rootcertbundle).
+TOKEN_SERVER = textwrap.dedent('''
+        import base64, http.server, json, subprocess, sys, time, uuid, urllib.parse
+        port, key, cert = int(sys.argv[1]), sys.argv[2], open(sys.argv[3]).read()
+        der = "".join(l for l in cert.splitlines() if "-----" not in l)
+        def b64url(data):
+                return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+        def sign(claims):
+                head = b64url(json.dumps({"alg": "RS256", "typ": "JWT", "x5c": [der]}).encode())
+                body = b64url(json.dumps(claims).encode())
+                sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key], input=f"{head}.{body}".encode(),
+                                     stdout=subprocess.PIPE, check=True).stdout
+                return f"{head}.{body}.{b64url(sig)}"
+        class H(http.server.BaseHTTPRequestHandler):
+                def log_message(self, *a):
+                        pass
+                def do_GET(self):
+                        q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+                        if self.headers.get("Authorization", "") != "Basic " + base64.b64encode(b"alice:s3cret").decode():
+                                self.send_response(401)
+                                self.send_header("Content-Length", "0")
+                                self.end_headers()
+                                return
+                        access = []
+                        for scope in q.get("scope", []):
+                                kind, name, actions = scope.split(":")
+                                access.append({"type": kind, "name": name, "actions": actions.split(",")})
+                        now = int(time.time())
+                        token = sign({"iss": "crio-test-issuer", "sub": "alice", "aud": q["service"][0], "exp": now + 300,
+                                      "nbf": now - 10, "iat": now, "jti": str(uuid.uuid4()), "access": access})
+                        body = json.dumps({"token": token, "expires_in": 300}).encode()
+                        self.send_response(200)
+                        self.send_header("Content-Type", "application/json")
+                        self.send_header("Content-Length", str(len(body)))
+                        self.end_headers()
+                        self.wfile.write(body)
+        http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+''')
+
+
+def make_cert(host, name, cn, san=None):
+        """A self-signed certificate and its key under WORK: (cert, key)."""
+        ext = f"-addext subjectAltName=DNS:{san}" if san else ""
+        sh(host, f"openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN={cn} {ext} "
+                 f"-keyout {WORK}/{name}.key -out {WORK}/{name}.crt 2>/dev/null")
+        return f"{WORK}/{name}.crt", f"{WORK}/{name}.key"
+
+
+def write_registries_dropin(host, name, text):
+        host.write_file(f"/etc/containers/registries.conf.d/{name}.conf", textwrap.dedent(text))
+
+
+def test_tls_registry_with_certs_d(cri, env):
+        host = env["host"]
+        # Not a loopback name, so TLS is verified as for any real registry.
+        sh(host, f"grep -q ' {TLS_HOST}$' /etc/hosts || echo '127.0.0.1 {TLS_HOST}' >> /etc/hosts")
+        cert, key = make_cert(host, "tls", TLS_HOST, san=TLS_HOST)
+        host.write_file(f"{WORK}/registry-tls.yml",
+                        registry_config(f"{WORK}/storage", TLS_PORT, tls=(cert, key)))
+        start_service(host, "crio-test-registry-tls", ["docker-registry", "serve", f"{WORK}/registry-tls.yml"],
+                      TLS_PORT)
+        image = f"{TLS_HOST}:{TLS_PORT}/test/multi-layer:latest"
+        certs_d = f"/etc/containers/certs.d/{TLS_HOST}:{TLS_PORT}"
+        sh(host, f"rm -rf {certs_d}")
+        with pytest.raises(grpc.RpcError) as e:
+                pull(cri, image)
+        assert f"{TLS_HOST}:{TLS_PORT}" in e.value.details(), e.value.details()
+        assert "certificate" in e.value.details().lower() or "ssl" in e.value.details().lower(), e.value.details()
+        sh(host, f"mkdir -p {certs_d} && cp {cert} {certs_d}/ca.crt")
+        try:
+                ref = pull(cri, image)
+                assert image in status(cri, ref).image.repo_tags
+                remove(cri, image)
+        finally:
+                sh(host, f"rm -rf {certs_d}")
+
+
+def test_token_auth(cri, env):
+        host = env["host"]
+        cert, key = make_cert(host, "token", "crio-test-token")
+        host.write_file(f"{WORK}/token.py", TOKEN_SERVER)
+        start_service(host, "crio-test-token", ["python3", f"{WORK}/token.py", str(TOKEN_PORT), key, cert],
+                      TOKEN_PORT)
+        host.write_file(f"{WORK}/registry-token.yml", registry_config(
+                f"{WORK}/storage", TOKEN_REGISTRY_PORT,
+                token={"realm": f"http://127.0.0.1:{TOKEN_PORT}/token", "service": "crio-test-registry",
+                       "issuer": "crio-test-issuer", "rootcertbundle": cert}))
+        start_service(host, "crio-test-registry-token",
+                      ["docker-registry", "serve", f"{WORK}/registry-token.yml"], TOKEN_REGISTRY_PORT)
+        image = f"127.0.0.1:{TOKEN_REGISTRY_PORT}/test/multi-layer:latest"
+        with pytest.raises(grpc.RpcError) as e:
+                pull(cri, image)
+        assert f"127.0.0.1:{TOKEN_REGISTRY_PORT}" in e.value.details(), e.value.details()
+        ref = pull(cri, image, auth=cri.pb.AuthConfig(username="alice", password="s3cret"))
+        assert image in status(cri, ref).image.repo_tags
+        remove(cri, image)
+
+
+def test_mirror_serves_when_primary_is_down(cri, env):
+        write_registries_dropin(env["host"], "50-mirror", f"""
+                [[registry]]
+                location = "127.0.0.1:{MIRRORED_PORT}"
+                [[registry.mirror]]
+                location = "{REG}"
+                """)
+        try:
+                image = f"127.0.0.1:{MIRRORED_PORT}/test/multi-layer:latest"
+                ref = pull(cri, image)
+                assert image in status(cri, ref).image.repo_tags
+                remove(cri, image)
+        finally:
+                env["host"].run(["rm", "-f", "/etc/containers/registries.conf.d/50-mirror.conf"])
+
+
+def test_blocked_registry_is_named(cri, env):
+        write_registries_dropin(env["host"], "50-blocked", f"""
+                [[registry]]
+                location = "127.0.0.1:{BLOCKED_PORT}"
+                blocked = true
+                """)
+        try:
+                with pytest.raises(grpc.RpcError) as e:
+                        pull(cri, f"127.0.0.1:{BLOCKED_PORT}/test/busybox:latest")
+                assert e.value.code() == grpc.StatusCode.UNKNOWN
+                assert f"127.0.0.1:{BLOCKED_PORT}" in e.value.details(), e.value.details()
+                assert "blocked" in e.value.details(), e.value.details()
+        finally:
+                env["host"].run(["rm", "-f", "/etc/containers/registries.conf.d/50-blocked.conf"])
+
+
+def test_zstd_layers(cri, env):
+        host = env["host"]
+        manifest = json.loads(manifest_of(host, "test/zstd", "latest"))
+        assert {l["mediaType"] for l in manifest["layers"]} == {"application/vnd.oci.image.layer.v1.tar+zstd"}
+        ref = pull(cri, f"{REG}/test/zstd:latest")
+        out = sh(host, f"cd {STORE}/overlay && ls */diff/etc/dir/x */diff/bin/busybox")
+        assert "etc/dir/x" in out and "bin/busybox" in out
+        remove(cri, ref)
+
+
+def fs_usage(cri):
+        fs = cri.image.ImageFsInfo(cri.pb.ImageFsInfoRequest()).image_filesystems[0]
+        return fs.used_bytes.value, fs.inodes_used.value
+
+
+def test_fs_info_follows_pulls_and_removes(cri, env):
+        before = fs_usage(cri)
+        ref = pull(cri, f"{REG}/test/big:latest")
+        during = fs_usage(cri)
+        assert during[0] >= before[0] + 24 * 2**20 and during[1] > before[1], (before, during)
+        remove(cri, ref)
+        # Back where it was: nothing of the image (layers, manifest, config) is counted any more.
+        assert fs_usage(cri) == before
+
+
+def start_slow_proxy(host, rate):
+        host.write_file(f"{WORK}/slow.py", SLOW_PROXY)
+        host.run(["systemctl", "stop", "crio-test-slow"], check=False)
+        start_service(host, "crio-test-slow", ["python3", f"{WORK}/slow.py", str(SLOW_PORT), str(PORT), str(rate)],
+                      SLOW_PORT)
+
+
+def test_progress_is_logged_during_a_slow_pull(cri, env):
+        host = env["host"]
+        start_slow_proxy(host, 8 * 2**20)
+        image = f"127.0.0.1:{SLOW_PORT}/test/big:latest"
+        since = host.run(["date", "+%Y-%m-%d %H:%M:%S"]).stdout.strip()
+        ref = pull(cri, image)
+        remove(cri, image)
+        del ref
+        lines = [json.loads(l) for l in host.run(["journalctl", "--no-pager", "-q", "-o", "json", "-u", "crio",
+                                                  "--since", since, f"IMAGE_NAME={image}"]).stdout.splitlines()]
+        progress = [l for l in lines if "IMAGE_PULL_BYTES_DONE" in l]
+        assert progress, lines
+        assert int(progress[-1]["IMAGE_PULL_BYTES_TOTAL"]) > 24 * 2**20
+        assert any(int(l["IMAGE_PULL_BYTES_DONE"]) > 0 for l in progress)
+
+
+def test_cancelled_pull_leaves_nothing(cri, env):
+        host = env["host"]
+        start_slow_proxy(host, 2 * 2**20)
+        image = f"127.0.0.1:{SLOW_PORT}/test/big:latest"
+        layers_before = store_layers(host)
+        # kubelet gives up: the call ends on the client side, and with it the only waiter.
+        with pytest.raises(grpc.RpcError) as e:
+                pull(cri, image, timeout=3)
+        assert e.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+                journal = host.journal("crio.service")
+                if f"Pull of image {image} cancelled" in journal:
+                        break
+                time.sleep(0.2)
+        assert f"Pull of image {image} cancelled" in journal
+        time.sleep(0.5)
+        assert store_layers(host) == layers_before
+        assert list_ids(cri, image) == []
+        assert not [n for n in os.listdir(host.path(f"{STORE}/overlay")) if n.startswith(".tmp-")]
