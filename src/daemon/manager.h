@@ -28,6 +28,8 @@ typedef struct Manager {
         BusPolkit *polkit;
         /* D-Bus PullImage calls waiting for their pull. */
         struct BusImagePull *bus_pulls;
+        /* D-Bus StopPod and RemovePod calls waiting for their pod operation. */
+        struct BusPodCall *bus_pod_calls;
 
         /* Pods (src/pod/): systemd's manager API for their slices, CNI for their networks (the
          * default network followed in network_dir), and the pods themselves; set up by

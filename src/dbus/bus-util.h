@@ -31,6 +31,8 @@
 #define BUS_ERROR_IMAGE_IN_USE "org.crio1.ImageInUse"
 #define BUS_ERROR_PULL_FAILED "org.crio1.PullFailed"
 #define BUS_ERROR_RELOAD_FAILED "org.crio1.ReloadFailed"
+/* A stop or remove that was started and failed on the way (the message says where). */
+#define BUS_ERROR_OPERATION_FAILED "org.crio1.OperationFailed"
 
 /* CRI ids are 64 lowercase hex digits. */
 #define BUS_ID_LENGTH 64U

@@ -19,7 +19,10 @@ int manager_attach_bus(Manager *m, sd_bus *bus);
 /* Answers nothing more: drops waiting calls and closes the connection. */
 void manager_disconnect_bus(Manager *m);
 
-/* The signals of org.crio1.Manager, for the pod and container subsystems. No-ops without a bus. */
+/* The signals of org.crio1.Manager, for the pod and container subsystems. No-ops without a bus.
+ * The pod ones also send the object manager's InterfacesAdded/InterfacesRemoved, so they are
+ * called while the pod is still in the store and visible: new once READY, removed before it is
+ * dropped. */
 int manager_bus_send_pod_new(Manager *m, const char *id);
 int manager_bus_send_pod_removed(Manager *m, const char *id);
 int manager_bus_send_container_new(Manager *m, const char *id);

@@ -2,13 +2,16 @@
 #pragma once
 
 /* Pods on the bus: /org/crio1/pod/<id>, interface org.crio1.Pod, and what the Manager's pod methods
- * do. The daemon does not keep pods yet, so nothing is ever found: the objects, the enumerator and
- * the lookups are in place for the pod subsystem to fill in (see the TODOs in pod-dbus.c). */
+ * do. Everything reads the pods of the manager's PodStore, the ones CRI serves; pods being created
+ * are left out, as CRI leaves them out. */
 
 #include <systemd/sd-bus.h>
 
 #include "bus-util.h"
 #include "manager.h"
+#include "pod.h"
+
+typedef struct BusPodCall BusPodCall;
 
 extern const sd_bus_vtable pod_vtable[];
 /* The states ListPods filters on, as CRI names them without the SANDBOX_ prefix. */
@@ -26,3 +29,11 @@ int pod_dbus_lookup(Manager *m, const char *key, char **ret_path, sd_bus_error *
  * 1), or returns < 0 with error set. */
 int pod_dbus_stop(Manager *m, sd_bus_message *message, const char *id, sd_bus_error *error);
 int pod_dbus_remove(Manager *m, sd_bus_message *message, const char *id, sd_bus_error *error);
+/* Stops waiting for the operations StopPod and RemovePod calls started; those calls go unanswered
+ * (at exit). */
+void pod_dbus_drop_calls(Manager *m);
+
+/* PropertiesChanged on p's object for the properties named (up to 7, then NULL): the pod
+ * subsystem calls it with "State" and "Ips" when they change, the container subsystem with
+ * "Containers" when a container of p appears or goes. No-op without a bus or while p is created. */
+int pod_dbus_send_changed(Pod *p, const char *property, ...) _sentinel_;

@@ -4,6 +4,8 @@
 #include "container-manager.h"
 #include "log.h"
 #include "manager.h"
+#include "manager-dbus.h"
+#include "pod-dbus.h"
 #include "pod-files.h"
 #include "pod-namespaces.h"
 #include "pod-network.h"
@@ -70,7 +72,10 @@ void pod_remove_next(PodOperation *op) {
                 case REMOVE_STEP_NETWORK:
                         if (pod_stop_network(op, on_network_deleted) != 0)
                                 return;
-                        p->state = POD_STATE_NOTREADY;
+                        if (p->state != POD_STATE_NOTREADY) {
+                                p->state = POD_STATE_NOTREADY;
+                                (void) pod_dbus_send_changed(p, "State", NULL);
+                        }
                         break;
                 case REMOVE_STEP_NAMESPACES:
                         p->slice_watch = unit_watch_free(p->slice_watch);
@@ -90,6 +95,8 @@ void pod_remove_next(PodOperation *op) {
                 default:
                         (void) pod_files_remove(p);
                         log_pod(p, LOG_INFO, "Removed pod sandbox %s (%s).", p->name, p->id);
+                        /* Sent while the pod is still findable: InterfacesRemoved lists its interfaces. */
+                        (void) manager_bus_send_pod_removed(p->manager, p->id);
                         pod_store_remove(p->manager->pods, p);
                         return pod_operation_finish(op, 0);
                 }

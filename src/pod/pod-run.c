@@ -7,6 +7,7 @@
 #include "config.h"
 #include "log.h"
 #include "manager.h"
+#include "manager-dbus.h"
 #include "pod-files.h"
 #include "pod-namespaces.h"
 #include "pod-network.h"
@@ -225,6 +226,8 @@ void pod_run_next(PodOperation *op) {
                         p->state = POD_STATE_READY;
                         log_pod(p, LOG_INFO, "Ran pod sandbox %s (%s) in %s%s%s.", p->name, p->id, p->slice,
                                 p->ips && p->ips[0] ? ", IP " : "", p->ips && p->ips[0] ? p->ips[0] : "");
+                        /* Visible from here on, to CRI and D-Bus alike. */
+                        (void) manager_bus_send_pod_new(p->manager, p->id);
                         return pod_operation_finish(op, 0);
                 }
         }

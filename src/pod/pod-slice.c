@@ -5,6 +5,7 @@
 #include "cgroup-util.h"
 #include "log.h"
 #include "manager.h"
+#include "pod-dbus.h"
 #include "pod-slice.h"
 #include "unit-name.h"
 
@@ -120,6 +121,7 @@ static void on_slice_state(const char *unit, const char *active_state, const cha
                 return;
         /* Someone else (an administrator's systemctl stop) took the slice away. */
         p->state = POD_STATE_NOTREADY;
+        (void) pod_dbus_send_changed(p, "State", NULL);
         log_pod(p, LOG_NOTICE, "Slice %s of pod %s went %s: the pod is not ready any more.", unit, p->name,
                 removed ? "away" : active_state);
 }

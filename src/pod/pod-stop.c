@@ -4,6 +4,7 @@
 #include "container-manager.h"
 #include "log.h"
 #include "manager.h"
+#include "pod-dbus.h"
 #include "pod-network.h"
 #include "pod-operation.h"
 
@@ -65,8 +66,12 @@ void pod_stop_next(PodOperation *op) {
                         return;
                 _fallthrough_;
         default:
-                if (p->state == POD_STATE_READY)
+                if (p->state == POD_STATE_READY) {
                         log_pod(p, LOG_INFO, "Stopped pod sandbox %s (%s).", p->name, p->id);
+                        p->state = POD_STATE_NOTREADY;
+                        /* Before the reply: a client seeing StopPodSandbox return sees the state too. */
+                        (void) pod_dbus_send_changed(p, "State", NULL);
+                }
                 p->state = POD_STATE_NOTREADY;
                 return pod_operation_finish(op, 0);
         }
