@@ -21,5 +21,17 @@ exec /usr/bin/python3 tests/integration/testhost.py run --build-dir build -- bas
         echo '\$ crictl info';           $client info;           echo
         echo '\$ crictl runtime-config'; $client runtime-config; echo
         echo '\$ systemctl status crio'; systemctl status --no-pager crio.service || true; echo
-        echo '\$ journalctl -u crio';    journalctl --no-pager -u crio.service
+        echo '== a pod with two containers from a busybox image on a loopback registry'
+        /usr/bin/python3 $repo/tools/demo-pod.py; echo
+        read pod web job < /tmp/demo-ids
+        slice=\$(systemctl show -P Slice crio-\$web.scope)
+        echo \"\\$ systemctl status \$slice\";    systemctl status --no-pager \$slice || true; echo
+        echo \"\\$ systemctl status crio-\$web.scope crio-conmon-\$web.scope\"
+        systemctl status --no-pager crio-\$web.scope crio-conmon-\$web.scope || true; echo
+        echo '\$ journalctl CONTAINER_NAME=k8s_web_demo_test_uid-demo_0'
+        journalctl --no-pager -o short CONTAINER_NAME=k8s_web_demo_test_uid-demo_0 | head -5; echo
+        echo '\$ journalctl CONTAINER_NAME=k8s_job_demo_test_uid-demo_0'
+        journalctl --no-pager -o short CONTAINER_NAME=k8s_job_demo_test_uid-demo_0; echo
+        echo \"\\$ cat /var/log/crio-test-pods/demo/web.log\"; head -3 /var/log/crio-test-pods/demo/web.log; echo
+        echo '\$ journalctl -u crio';    journalctl --no-pager -u crio.service | tail -20
 "
