@@ -13,28 +13,6 @@ static Reference *ref(const char *s) {
         return r;
 }
 
-static void test_base64(void) {
-        static const struct {
-                const char *in, *out;
-        } ok[] = {
-                { "", "" },
-                { "Zg==", "f" },
-                { "Zm8=", "fo" },
-                { "Zm9v", "foo" },
-                { "Zm9vYg", "foob" },
-                { "dXNlcjpwYXNz", "user:pass" },
-        };
-        for (size_t i = 0; i < ELEMENTSOF(ok); i++) {
-                _cleanup_free_ char *out = NULL;
-                TAP_IS_INT(base64_decode(ok[i].in, strlen(ok[i].in), &out, NULL), 0, "base64 %s", ok[i].in);
-                TAP_IS_STR(out, ok[i].out, "base64 %s value", ok[i].in);
-        }
-        for (const char *const *bad = (const char *const[]) { "Z", "Zm9v!", "Zm=v", NULL }; *bad; bad++) {
-                _cleanup_free_ char *out = NULL;
-                TAP_IS_INT(base64_decode(*bad, strlen(*bad), &out, NULL), -EINVAL, "base64 refuses %s", *bad);
-        }
-}
-
 static void test_auth_config(void) {
         RegistryCredentials *c = NULL;
 
@@ -219,7 +197,6 @@ int main(void) {
                 TAP_IS_INT(auth_scheme_from_string(auth_scheme_to_string(s)), s, "scheme table %d", s);
         TAP_IS_INT(auth_scheme_from_string("bEaReR"), AUTH_SCHEME_BEARER, "scheme case-insensitive");
         TAP_IS_INT(auth_scheme_from_string("Digest"), _AUTH_SCHEME_INVALID, "unknown scheme");
-        test_base64();
         test_auth_config();
         test_auth_json();
         test_challenges();

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "base64.h"
 #include "log.h"
 #include "registry-util.h"
 
@@ -64,52 +65,6 @@ int registry_credentials_copy(const RegistryCredentials *c, RegistryCredentials 
             set_string(&n->registry_token, c->registry_token) < 0)
                 return -ENOMEM;
         *ret = TAKE_PTR(n);
-        return 0;
-}
-
-static int b64_value(char c) {
-        if (c >= 'A' && c <= 'Z')
-                return c - 'A';
-        if (c >= 'a' && c <= 'z')
-                return c - 'a' + 26;
-        if (c >= '0' && c <= '9')
-                return c - '0' + 52;
-        if (c == '+')
-                return 62;
-        if (c == '/')
-                return 63;
-        return -1;
-}
-
-int base64_decode(const char *s, size_t n, char **ret, size_t *ret_size) {
-        _cleanup_free_ char *out = NULL;
-        uint32_t acc = 0;
-        size_t o = 0;
-        int bits = 0;
-
-        while (n > 0 && s[n - 1] == '=')
-                n--;
-        out = malloc(n * 3 / 4 + 1);
-        if (!out)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-                int v = b64_value(s[i]);
-                if (v < 0)
-                        return -EINVAL;
-                acc = (acc << 6) | (uint32_t) v;
-                bits += 6;
-                if (bits >= 8) {
-                        bits -= 8;
-                        out[o++] = (char) ((acc >> bits) & 0xff);
-                }
-        }
-        /* A single leftover sextet cannot encode a byte. */
-        if (bits >= 6)
-                return -EINVAL;
-        out[o] = '\0';
-        *ret = TAKE_PTR(out);
-        if (ret_size)
-                *ret_size = o;
         return 0;
 }
 

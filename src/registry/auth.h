@@ -51,9 +51,6 @@ int auth_files_lookup(const char *const *paths, size_t n_paths, const Reference 
 /* Same over a buffer, for tests and fuzzing. */
 int auth_json_lookup(const char *text, size_t size, const Reference *r, RegistryCredentials **ret);
 
-/* base64 (standard alphabet, padding optional). */
-int base64_decode(const char *s, size_t n, char **ret, size_t *ret_size);
-
 typedef enum AuthScheme {
         AUTH_SCHEME_BASIC,
         AUTH_SCHEME_BEARER,

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <openssl/err.h>
 
+#include "base64.h"
 #include "log.h"
 #include "stream-http.h"
 #include "stream-internal.h"
@@ -204,7 +205,7 @@ static int websocket_send_channel(StreamConnection *c, StreamChannel *ch, const 
                 _cleanup_free_ char *encoded = NULL;
                 size_t l;
 
-                r = stream_base64_encode(data, size, &encoded, &l);
+                r = base64_encode(data, size, &encoded, &l);
                 if (r < 0)
                         return r;
                 n = websocket_frame_header(h, true, WEBSOCKET_TEXT, l + 1, NULL);
@@ -676,10 +677,10 @@ static int websocket_message(StreamConnection *c, WebSocketOpcode opcode, uint8_
         if (c->ws_base64) {
                 ssize_t n;
 
-                decoded = malloc(size / 4 * 3 + 3);
+                decoded = malloc(BASE64_DECODED_MAX(size));
                 if (!decoded)
                         return -ENOMEM;
-                n = stream_base64_decode((const char *) data, size, decoded);
+                n = base64_decode_into((const char *) data, size, decoded);
                 if (n < 0)
                         return websocket_fail(c, WEBSOCKET_CLOSE_INVALID_DATA, "bad base64");
                 data = decoded;

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include "base64.h"
 #include "websocket.h"
 
 /* The GUID RFC 6455 appends to the client's key. */
@@ -201,7 +202,7 @@ int websocket_accept_key(const char *key, char ret[static 29]) {
         _cleanup_free_ char *s = NULL;
 
         /* The key must be 16 random bytes in base64: 24 characters. */
-        if (l != 24 || stream_base64_decode(key, l, decoded) != 16)
+        if (l != 24 || base64_decode_into(key, l, decoded) != 16)
                 return -EINVAL;
         if (asprintf(&s, "%s" WEBSOCKET_GUID, key) < 0)
                 return -ENOMEM;
@@ -246,60 +247,3 @@ void websocket_assembler_done(WebSocketAssembler *a) {
         a->active = false;
 }
 
-int stream_base64_encode(const void *data, size_t size, char **ret, size_t *ret_size) {
-        char *s;
-        int n;
-
-        if (size > (size_t) INT32_MAX / 4 * 3)
-                return -E2BIG;
-        s = malloc((size + 2) / 3 * 4 + 1);
-        if (!s)
-                return -ENOMEM;
-        n = EVP_EncodeBlock((unsigned char *) s, data, (int) size);
-        *ret = s;
-        if (ret_size)
-                *ret_size = (size_t) n;
-        return 0;
-}
-
-static int base64_value(char c) {
-        if (c >= 'A' && c <= 'Z')
-                return c - 'A';
-        if (c >= 'a' && c <= 'z')
-                return c - 'a' + 26;
-        if (c >= '0' && c <= '9')
-                return c - '0' + 52;
-        if (c == '+')
-                return 62;
-        if (c == '/')
-                return 63;
-        return -1;
-}
-
-ssize_t stream_base64_decode(const char *s, size_t size, uint8_t *out) {
-        size_t n = 0, pad = 0;
-        uint32_t acc = 0;
-        unsigned bits = 0;
-
-        while (size > 0 && s[size - 1] == '=' && pad < 2) {
-                size--;
-                pad++;
-        }
-        if ((size + pad) % 4 != 0 && pad > 0)
-                return -EINVAL;
-        if (size % 4 == 1)
-                return -EINVAL;
-        for (size_t k = 0; k < size; k++) {
-                int v = base64_value(s[k]);
-
-                if (v < 0)
-                        return -EINVAL;
-                acc = acc << 6 | (uint32_t) v;
-                bits += 6;
-                if (bits >= 8) {
-                        bits -= 8;
-                        out[n++] = (uint8_t) (acc >> bits);
-                }
-        }
-        return (ssize_t) n;
-}

@@ -81,7 +81,3 @@ int websocket_assembler_add(WebSocketAssembler *a, const WebSocketFrame *f, size
 void websocket_assembler_reset(WebSocketAssembler *a);
 void websocket_assembler_done(WebSocketAssembler *a);
 
-/* Standard base64 as the base64.channel.k8s.io protocols use it. */
-int stream_base64_encode(const void *data, size_t size, char **ret, size_t *ret_size);
-/* Decodes into out (room for size/4*3 bytes); returns the decoded length or -EINVAL. */
-ssize_t stream_base64_decode(const char *s, size_t size, uint8_t *out);
