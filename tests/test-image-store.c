@@ -4,6 +4,7 @@
 
 #include "blob-store.h"
 #include "digest.h"
+#include "image-fs.h"
 #include "image-json.h"
 #include "image-store.h"
 #include "image-test-util.h"
@@ -215,6 +216,19 @@ static void check_config(const ImageRecord *r, const char *what) {
         TAP_IS_INT(strv_length(c->diff_ids), strv_length(r->layers), "%s: diff ids", what);
 }
 
+/* The accounted usage must match a walk of the whole store. */
+static void check_usage(ImageStore *s, const char *what) {
+        uint64_t bytes = 0, inodes = 0, walked_bytes = 0, walked_inodes = 0;
+        int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        TAP_IS_INT(image_store_usage(s, &bytes, &inodes), 0, "usage %s", what);
+        TAP_IS_INT(image_fs_usage(fd, &walked_bytes, &walked_inodes), 0, "walk %s", what);
+        TAP_OK(bytes == walked_bytes && inodes == walked_inodes,
+               "accounted usage matches the walk %s: %llu/%llu vs %llu/%llu", what, (unsigned long long) bytes, (unsigned long long) inodes, (unsigned long long) walked_bytes,
+               (unsigned long long) walked_inodes);
+        close(fd);
+}
+
 static void test_images(void) {
         _cleanup_(image_store_freep) ImageStore *s = NULL;
         ImageStore *other = NULL;
@@ -312,6 +326,15 @@ static void test_images(void) {
         TAP_IS_INT(image_store_usage(s, &bytes, &inodes), 0, "usage computed");
         TAP_OK(bytes > 0 && inodes >= 10, "usage %llu bytes, %llu inodes", (unsigned long long) bytes,
                (unsigned long long) inodes);
+        check_usage(s, "with three images");
+
+        /* The container subsystem's hook is asked too. */
+        in_use_answer = 1;
+        calls = 0;
+        image_store_set_in_use_hook(s, in_use, &calls);
+        TAP_IS_INT(image_store_remove_image(s, id1, NULL, NULL), -EBUSY, "image in use by the hook's answer");
+        TAP_IS_INT(calls, 1, "hook asked");
+        image_store_set_in_use_hook(s, NULL, NULL);
 
         /* Reopen: everything is read back from disk. */
         s = image_store_free(s);
@@ -341,6 +364,7 @@ static void test_images(void) {
         TAP_OK(!exists(ref), "config blob removed");
         snprintf(ref, sizeof(ref), "overlay-blobs/sha256/%s", md1 + 7);
         TAP_OK(!exists(ref), "manifest blob removed");
+        check_usage(s, "after a removal");
         s = image_store_free(s);
 }
 
