@@ -1,7 +1,8 @@
 """The org.crio1 D-Bus API (dbus/, src/dbus/) of a crio running in the systemd test host.
 
-busctl and python3-dbus run inside the host, where the system bus is. Pods and containers do not
-exist yet: lists are empty and lookups answer NoSuchPod/NoSuchContainer, after argument checks.
+busctl and python3-dbus run inside the host, where the system bus is. No pod or container is made
+here (pods: test_dbus_pods.py): lists are empty and lookups answer NoSuchPod/NoSuchContainer, after
+argument checks.
 
 CRIO_UPDATE_DBUS_XML=1 rewrites dbus/org.crio1.Manager.xml from the running daemon instead of
 failing when it differs.
