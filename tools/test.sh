@@ -28,9 +28,11 @@ CC=clang setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuil
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=detect_leaks=1
 
-echo "== unit tests (gcc)"
-meson test -C build --print-errorlogs --no-rebuild
-echo "== unit tests (ASan+UBSan)"
+# The gcc build's integration suites run once below, through pytest over tests/integration; the ASan
+# build runs every meson suite, integration ones included, so the daemon is also exercised under ASan.
+echo "== unit tests, fuzz corpora, toml-test (gcc)"
+meson test -C build --print-errorlogs --no-rebuild --suite unit --suite fuzz-corpus --suite toml
+echo "== every meson suite (ASan+UBSan)"
 meson test -C build-asan --print-errorlogs --no-rebuild
 echo "== unit tests under valgrind"
 meson test -C build --print-errorlogs --no-rebuild --suite unit \
