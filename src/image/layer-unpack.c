@@ -21,7 +21,7 @@
 #define WHITEOUT_OPAQUE ".wh..wh..opq"
 #define OVERLAY_OPAQUE_XATTR "trusted.overlay.opaque"
 
-#define IO_BUFFER_SIZE (128 * 1024)
+#define IO_BUFFER_SIZE (512 * 1024)
 
 /* Directory attributes are applied after all entries: a read-only directory must still receive its
  * children, and writing children changes its mtime. */
@@ -49,7 +49,6 @@ typedef struct Unpacker {
         DeferredDir *dirs;
         size_t n_dirs, alloc_dirs;
         uint8_t input_buf[IO_BUFFER_SIZE];
-        uint8_t tar_buf[IO_BUFFER_SIZE];
 } Unpacker;
 
 void layer_unpack_result_done(LayerUnpackResult *r) {
@@ -151,10 +150,23 @@ static la_ssize_t outer_read(struct archive *a, void *userdata, const void **buf
  * against the size cap before the tar reader sees it. */
 static la_ssize_t inner_read(struct archive *a, void *userdata, const void **buffer) {
         Unpacker *u = userdata;
+        const void *block = NULL;
+        la_int64_t offset;
         la_ssize_t n;
+        size_t size = 0;
         int r;
 
-        n = archive_read_data(u->outer, u->tar_buf, sizeof(u->tar_buf));
+        /* The decompressor's own buffer, without a copy: valid until the next call on outer, which
+         * is the next call of this function. */
+        do
+                r = archive_read_data_block(u->outer, &block, &size, &offset);
+        while (r >= ARCHIVE_WARN && r != ARCHIVE_EOF && size == 0);
+        if (r == ARCHIVE_EOF)
+                n = 0;
+        else if (r < ARCHIVE_WARN)
+                n = -1;
+        else
+                n = (la_ssize_t) size;
         if (n < 0) {
                 if (u->error == 0)
                         log_debug("Failed to decompress layer: %s", archive_error_string(u->outer));
@@ -167,14 +179,14 @@ static la_ssize_t inner_read(struct archive *a, void *userdata, const void **buf
                 archive_set_error(a, EFBIG, "layer larger than the cap");
                 return -1;
         }
-        r = digest_verifier_update(u->diff, u->tar_buf, n);
+        r = digest_verifier_update(u->diff, block, n);
         if (r < 0) {
                 fail(u, r);
                 archive_set_error(a, -r, "hashing failed");
                 return -1;
         }
         u->tar_bytes += n;
-        *buffer = u->tar_buf;
+        *buffer = block;
         return n;
 }
 
