@@ -34,6 +34,8 @@ PACKAGES=(
   "docker-registry           docker-distribution"
   "busybox-static            busybox"
   "apache2-utils             httpd-tools"
+  "openssl                   openssl"
+  "zstd                      zstd"
   "iproute2                  iproute"
   "iptables                  iptables"
   "util-linux                util-linux"
