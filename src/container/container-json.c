@@ -35,6 +35,11 @@ static JsonNode *parse(const char *json, size_t size) {
 }
 
 int container_exec_process_json(const char *config_json, size_t size, char *const *argv, char **ret) {
+        return container_exec_process_json_full(config_json, size, argv, /* terminal= */ false, ret);
+}
+
+int container_exec_process_json_full(const char *config_json, size_t size, char *const *argv, bool terminal,
+                                     char **ret) {
         g_autoptr(JsonNode) root = parse(config_json, size);
         g_autoptr(JsonNode) process = NULL;
         g_autoptr(JsonGenerator) gen = json_generator_new();
@@ -53,7 +58,7 @@ int container_exec_process_json(const char *config_json, size_t size, char *cons
         for (char *const *a = argv; a && *a; a++)
                 json_array_add_string_element(args, *a);
         json_object_set_array_member(o, "args", args);
-        json_object_set_boolean_member(o, "terminal", false);
+        json_object_set_boolean_member(o, "terminal", terminal);
         json_object_remove_member(o, "consoleSize");
         json_generator_set_root(gen, process);
         text = json_generator_to_data(gen, NULL);

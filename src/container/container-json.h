@@ -6,6 +6,7 @@
  * the "info" of a verbose ContainerStatus and CRI-O's ContainerInfo, which cAdvisor reads over
  * HTTP at /containers/<id>. Every result is malloc()ed and NUL-terminated. */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "container.h"
@@ -13,6 +14,9 @@
 /* process from config_json with args replaced by argv and terminal off. -EBADMSG for a config
  * without a process object. */
 int container_exec_process_json(const char *config_json, size_t size, char *const *argv, char **ret);
+/* The same with "terminal" as given: an interactive exec with a tty. */
+int container_exec_process_json_full(const char *config_json, size_t size, char *const *argv, bool terminal,
+                                     char **ret);
 /* runtime-spec's LinuxResources: cpu, memory, pids, hugepageLimits, unified; unset values left out. */
 int container_resources_to_json(const OciResources *r, char **ret);
 /* {"sandboxID", "pid", "privileged", "runtimeSpec"}: config_json may be NULL. */

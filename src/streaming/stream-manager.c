@@ -1,16 +1,23 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
 #include <string.h>
 
 #include "config-schema.h"
+#include "container-manager.h"
 #include "log.h"
 #include "pod-store.h"
+#include "pod.h"
+#include "stream-container.h"
 #include "stream-manager.h"
 #include "stream-server.h"
 
 int manager_streaming_lookup_container(Manager *m, const char *id, bool *ret_running) {
-        /* TODO(containers): find id (or a unique prefix) in the Manager's containers; *ret_running
-         * from its state. Until containers land in the daemon there are none. */
-        return -ENOENT;
+        Container *c;
+
+        if (!id || !*id || container_find(m, id, &c) < 0)
+                return -ENOENT;
+        *ret_running = c->state == CONTAINER_STATE_RUNNING;
+        return 0;
 }
 
 int manager_streaming_lookup_pod(Manager *m, const char *id) {
@@ -21,25 +28,76 @@ int manager_streaming_lookup_pod(Manager *m, const char *id) {
         return pod_store_find(m->pods, id, &p) < 0 ? -ENOENT : 0;
 }
 
+/* The handles of exec and attach both start with their type. */
+static StreamRequestType handle_type(void *handle) {
+        return *(StreamRequestType *) handle;
+}
+
 static int backend_start(StreamSession *session, const StreamRequest *req, StreamProcessIO *ret_io,
                          void **ret_handle, char **ret_message, void *userdata) {
-        /* TODO(containers): exec runs "<runtime> exec --process" with the container's user, env and
-         * cwd in its scope, through a pty when req->tty; attach connects to conmon's attach socket.
-         * Call stream_session_process_exited() when the process exits. */
-        *ret_message = strdup("exec and attach are not wired to containers yet");
+        Manager *m = userdata;
+        Container *c;
+        int r;
+
+        /* The container may have gone or stopped since the URL was handed out. */
+        r = container_find(m, req->container_id, &c);
+        if (r < 0) {
+                (void) asprintf(ret_message, "could not find container \"%s\"", req->container_id);
+                return -ENOENT;
+        }
+        if (c->state != CONTAINER_STATE_RUNNING || !c->runtime) {
+                (void) asprintf(ret_message, "container %s is not created or running", c->id);
+                return -ESRCH;
+        }
+        if (req->type == STREAM_REQUEST_EXEC)
+                return stream_exec_start(c, session, req, ret_io, (StreamExec **) ret_handle, ret_message);
+        if (req->type == STREAM_REQUEST_ATTACH)
+                return stream_attach_start(c, m->config->container_attach_socket_dir, session, req, ret_io,
+                                           (StreamAttach **) ret_handle, ret_message);
         return -EOPNOTSUPP;
+}
+
+static int backend_resize(void *handle, uint16_t width, uint16_t height, void *userdata) {
+        if (handle_type(handle) == STREAM_REQUEST_EXEC)
+                return stream_exec_resize(handle, width, height);
+        return stream_attach_resize(handle, width, height);
+}
+
+static void backend_cancel(void *handle, void *userdata) {
+        /* An attach just detaches: release() closes its side. */
+        if (handle_type(handle) == STREAM_REQUEST_EXEC)
+                stream_exec_cancel(handle);
+}
+
+static void backend_release(void *handle, void *userdata) {
+        if (handle_type(handle) == STREAM_REQUEST_EXEC)
+                stream_exec_release(handle);
+        else
+                stream_attach_free(handle);
 }
 
 static int backend_port_forward(const StreamRequest *req, uint16_t port, int *ret_fd, char **ret_message,
                                 void *userdata) {
-        /* TODO(pods): connect to port inside the pod's network namespace (setns in a helper that
-         * passes the socket back), or on the host for host-network pods. */
-        *ret_message = strdup("port forwarding is not wired to pods yet");
-        return -EOPNOTSUPP;
+        Manager *m = userdata;
+        Pod *p;
+
+        if (!m->pods || pod_store_find(m->pods, req->pod_sandbox_id, &p) < 0) {
+                (void) asprintf(ret_message, "could not find pod \"%s\"", req->pod_sandbox_id);
+                return -ENOENT;
+        }
+        if (p->state != POD_STATE_READY) {
+                (void) asprintf(ret_message, "pod %s is not ready", p->id);
+                return -ESRCH;
+        }
+        /* Host-network pods have no namespace of their own: their ports are the host's. */
+        return stream_port_forward_connect(p->netns_path, port, ret_fd, ret_message);
 }
 
 static const StreamBackend manager_streaming_backend = {
         .start = backend_start,
+        .resize = backend_resize,
+        .cancel = backend_cancel,
+        .release = backend_release,
         .port_forward = backend_port_forward,
 };
 
@@ -79,4 +137,6 @@ int manager_start_streaming(Manager *m) {
 
 void manager_stop_streaming(Manager *m) {
         m->stream_server = stream_server_free(m->stream_server);
+        /* Execs whose client left but whose runtime has not exited yet. */
+        stream_exec_reap_all();
 }
