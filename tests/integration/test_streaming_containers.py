@@ -413,3 +413,26 @@ def test_port_forward_cni_pod(shost, cni_pod, relays):
                 got += data[1:]
         ws.close()
         assert b"hello from 8080" in got
+
+
+def test_port_forward_100mib_echo(cni_pod, relays):
+        cri, pod_id, cfg = cni_pod
+        ctr_id = create(cri, pod_id, cfg, ctr_config(cri, "echo", command=["nc", "-l", "-p", "9000", "-e", "cat"]))
+        start(cri, ctr_id)
+        wait_for(lambda: ":9000" in exec_sync(cri, ctr_id, ["netstat", "-ltn"]).stdout.decode(), 20, "nc to listen")
+        url = relays(cri.runtime.PortForward(cri.pb.PortForwardRequest(pod_sandbox_id=pod_id, port=[9000])).url)
+        c = spdy_client.SpdyClient(url, protocols=("portforward.k8s.io",))
+        reader = c.start_reader()
+        err = c.open_stream({"streamType": "error", "port": 9000, "requestID": 0})
+        c.send_data(err, b"", fin=True)
+        data = c.open_stream({"streamType": "data", "port": 9000, "requestID": 0})
+        block = os.urandom(1024 * 1024)
+        for _ in range(100):
+                c.send_data(data, block)
+        c.send_data(data, b"", fin=True)
+        assert c.wait(lambda: c.streams[data].fin, 120)
+        c.close()
+        reader.join(10)
+        got = c.streams[data].data
+        assert len(got) == 100 * len(block), (len(got), bytes(c.streams[err].data))
+        assert got[:len(block)] == block and got[-len(block):] == block
