@@ -3,7 +3,7 @@
 /* Test helper: pulls one image's manifest and blobs with the registry client on an sd-event loop.
  *
  *   registry-fetch [--insecure] [--user USER:PASS] [--timeout SEC] [--retries N] [--platform OS/ARCH[/VAR]]
- *                  [--slow] [--out DIR] HOST[:PORT]/REPO[:TAG|@DIGEST]
+ *                  [--slow] [--pause] [--out DIR] HOST[:PORT]/REPO[:TAG|@DIGEST]
  *
  * Prints "manifest <media type> <digest> <size>", "chose <digest>" for an index, "blob <digest> <size>"
  * for each verified blob, "progress <digest>" once a blob is under way, and finally "ok", or
@@ -30,6 +30,10 @@ typedef struct Fetch {
         Platform platform;
         const char *out_dir;
         bool slow;
+        bool pause;                     /* refuse every other piece (-EAGAIN), resume from a timer */
+        unsigned n_pieces;
+        RegistryRequest *blob_request;
+        sd_event_source *resume_source;
         Manifest *manifest;
         size_t next_blob;       /* 0 = config, then layers */
         int blob_fd;
@@ -47,8 +51,24 @@ static void fail(Fetch *f, int error, const char *message) {
 
 static void fetch_next_blob(Fetch *f);
 
+static int on_resume(sd_event_source *s, uint64_t usec, void *userdata) {
+        Fetch *f = userdata;
+
+        f->resume_source = sd_event_source_disable_unref(f->resume_source);
+        registry_request_resume(f->blob_request);
+        return 0;
+}
+
 static int on_blob_data(const void *data, size_t size, void *userdata) {
         Fetch *f = userdata;
+
+        if (f->pause && f->n_pieces++ % 2 == 0) {
+                if (!f->resume_source &&
+                    sd_event_add_time_relative(f->event, &f->resume_source, CLOCK_MONOTONIC, 1000, 1, on_resume,
+                                               f) < 0)
+                        return -ENOMEM;
+                return -EAGAIN;
+        }
 
         if (!f->progress_shown) {
                 printf("progress %s\n", f->blob_digest);
@@ -67,6 +87,8 @@ static void on_blob_done(RegistryRequest *r, int error, void *userdata) {
         const Descriptor *d = f->next_blob == 0 ? &f->manifest->config : &f->manifest->layers[f->next_blob - 1];
 
         f->blob_fd = safe_close(f->blob_fd);
+        f->blob_request = NULL;
+        f->resume_source = sd_event_source_disable_unref(f->resume_source);
         if (error < 0)
                 return fail(f, error, registry_request_error_message(r));
         printf("blob %s %" PRIu64 "\n", d->digest, registry_request_bytes(r));
@@ -96,7 +118,8 @@ static void fetch_next_blob(Fetch *f) {
         }
         f->progress_shown = false;
         f->blob_digest = d->digest;
-        k = registry_client_get_blob(f->client, &f->target, d->digest, d->size, on_blob_data, on_blob_done, f, NULL);
+        k = registry_client_get_blob(f->client, &f->target, d->digest, d->size, on_blob_data, on_blob_done, f,
+                                     &f->blob_request);
         if (k < 0)
                 fail(f, k, "cannot start blob request");
 }
@@ -153,6 +176,7 @@ int main(int argc, char **argv) {
                 { "retries", required_argument, NULL, 'r' },
                 { "platform", required_argument, NULL, 'p' },
                 { "slow", no_argument, NULL, 's' },
+                { "pause", no_argument, NULL, 'P' },
                 { "out", required_argument, NULL, 'o' },
                 {}
         };
@@ -187,6 +211,9 @@ int main(int argc, char **argv) {
                         break;
                 case 's':
                         f.slow = true;
+                        break;
+                case 'P':
+                        f.pause = true;
                         break;
                 case 'o':
                         f.out_dir = optarg;
@@ -233,6 +260,7 @@ int main(int argc, char **argv) {
         }
         ret = sd_event_loop(f.event);
 
+        sd_event_source_disable_unref(f.resume_source);
         registry_client_free(f.client);
         sd_event_unref(f.event);
         manifest_free(f.manifest);
