@@ -111,8 +111,9 @@ static int runtime_env(char ***ret) {
 
 static int open_pty(int *ret_master, int *ret_slave) {
         _cleanup_close_ int master = -EBADF;
+        struct termios t;
         char name[64];
-        int slave;
+        int slave, r;
 
         master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (master < 0)
@@ -124,6 +125,19 @@ static int open_pty(int *ret_master, int *ret_slave) {
         slave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
         if (slave < 0)
                 return -errno;
+        /* The terminal the process sees is the runtime's pty in the container; ours only carries
+         * bytes, so it must not echo, translate or eat ^D itself (runc makes it raw, crun not). */
+        if (tcgetattr(slave, &t) < 0) {
+                r = -errno;
+                safe_close(slave);
+                return r;
+        }
+        cfmakeraw(&t);
+        if (tcsetattr(slave, TCSANOW, &t) < 0) {
+                r = -errno;
+                safe_close(slave);
+                return r;
+        }
         *ret_master = TAKE_FD(master);
         *ret_slave = slave;
         return 0;
