@@ -44,6 +44,7 @@ PACKAGES=(
   "python3-protobuf          python3-protobuf"
   "python3-pytest            python3-pytest"
   "python3-dbus              python3-dbus"
+  "python3-gi                python3-gobject"
   "python3-hpack             python3-hpack"
   "python3-websocket         python3-websocket-client"
   "nghttp2-client            nghttp2"

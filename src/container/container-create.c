@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "container-dbus.h"
 #include "container-manager.h"
 #include "container-rootfs.h"
 #include "exit-watch.h"
@@ -74,6 +75,8 @@ static void on_conmon_created(Conmon *conmon, int r, void *userdata) {
         c->conmon_pid = conmon_get_pid(conmon);
         c->conmon = conmon_free(c->conmon);
         c->state = CONTAINER_STATE_CREATED;
+        /* Visible from here on, to CRI and D-Bus alike. */
+        (void) container_dbus_send_new(c);
         if (c->manager->exit_watch) {
                 r = exit_watch_add(c->manager->exit_watch, c->id, c->bundle_dir);
                 if (r < 0)

@@ -5,11 +5,13 @@
 #include <systemd/sd-event.h>
 #include <time.h>
 
+#include "container-dbus.h"
 #include "container-manager.h"
 #include "container-rootfs.h"
 #include "container-stop.h"
 #include "exit-watch.h"
 #include "log.h"
+#include "pod-dbus.h"
 
 /* StopContainer and RemoveContainer. A stop sends the stop signal (SIGKILL after the timeout)
  * and completes once conmon's exit file is read, so the status that follows has the exit code;
@@ -173,7 +175,10 @@ static void remove_finish(ContainerRemove *op, int r, const char *error) {
                         (void) exit_watch_forget(m->exit_watch, c->id);
                 }
                 log_container(c, LOG_INFO, "Removed container %s (%s).", c->name, c->id);
+                /* Announced while the object can still be found, the pod's list after it is gone. */
+                (void) container_dbus_send_removed(c);
                 container_store_remove(m, c);
+                (void) pod_dbus_send_changed(c->pod, "Containers", NULL);
         }
         op->callback(c, r, error, op->userdata);
         container_unref(c);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "container-dbus.h"
 #include "container-manager.h"
 #include "log.h"
 
@@ -34,6 +35,7 @@ static void on_started(OciOperation *operation, int r, void *userdata) {
                 /* The exit may have been seen already, for a short-lived process. */
                 if (c->state == CONTAINER_STATE_CREATED)
                         c->state = CONTAINER_STATE_RUNNING;
+                (void) container_dbus_send_changed(c, "State", "StartedAt", NULL);
                 log_container(c, LOG_INFO, "Started container %s (%s).", c->name, c->id);
         }
         c->start_operation = oci_operation_free(c->start_operation);

@@ -8,6 +8,7 @@
 #include <systemd/sd-event.h>
 
 #include "conmon.h"
+#include "container-dbus.h"
 #include "container-stop.h"
 #include "container.h"
 #include "exit-watch.h"
@@ -210,4 +211,6 @@ void container_set_exited(Container *c, int exit_code, bool oom_killed, int64_t 
         c->reason = strdup(container_exit_reason(exit_code, oom_killed));
         log_container(c, LOG_INFO, "Container %s (%s) exited with code %d%s.", c->name, c->id, exit_code,
                       oom_killed ? " (OOM killed)" : "");
+        /* Every way an exit is noticed ends here: the exit watch, a stop, an admin's systemctl stop. */
+        (void) container_dbus_send_changed(c, "State", "ExitCode", "FinishedAt", "Reason", NULL);
 }

@@ -30,6 +30,8 @@ typedef struct Manager {
         struct BusImagePull *bus_pulls;
         /* D-Bus StopPod and RemovePod calls waiting for their pod operation. */
         struct BusPodCall *bus_pod_calls;
+        /* D-Bus StopContainer, KillContainer and RemoveContainer calls waiting for their operation. */
+        struct BusContainerCall *bus_container_calls;
 
         /* Pods (src/pod/): systemd's manager API for their slices, CNI for their networks (the
          * default network followed in network_dir), and the pods themselves; set up by

@@ -1,40 +1,172 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bus-polkit.h"
 #include "container-dbus.h"
+#include "container-manager.h"
+#include "log.h"
+#include "manager-dbus.h"
+#include "pod-dbus.h"
+#include "pod.h"
 
 const char *const container_dbus_states[] = { "created", "running", "exited", "unknown", NULL };
 
-static int property_get_id(sd_bus *bus, const char *path, const char *interface, const char *property,
-                           sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        _cleanup_free_ char *id = NULL;
-        int r;
+typedef enum BusContainerCallType {
+        BUS_CONTAINER_CALL_STOP,
+        BUS_CONTAINER_CALL_REMOVE,
+        BUS_CONTAINER_CALL_KILL,
+} BusContainerCallType;
 
-        r = bus_path_to_id(path, BUS_CONTAINER_PREFIX, &id);
-        if (r < 0)
-                return r;
-        return sd_bus_message_append(reply, "s", r > 0 ? id : "");
+/* A Stop, Kill or Remove call (on the Manager or on the container object) waiting for its
+ * operation. It holds no reference on the container: containers go before the bus at exit, and
+ * their waiters with them; the calls are then dropped unanswered. */
+struct BusContainerCall {
+        Manager *manager;
+        BusContainerCall *prev, *next;
+        sd_bus_message *request;
+        BusContainerCallType type;
+        char *id;
+        OciOperation *kill;     /* the runtime's kill command, for Kill */
+};
+
+static const char *call_verb(BusContainerCallType t) {
+        return t == BUS_CONTAINER_CALL_REMOVE ? "remove" : t == BUS_CONTAINER_CALL_KILL ? "kill" : "stop";
 }
 
-/* The methods of a container object: the same checks and actions as the Manager's methods taking an
- * id. Until containers are kept the finder hands over the Manager, and the id comes from the path. */
-static int object_id(sd_bus_message *message, char **ret, sd_bus_error *error) {
-        int r;
+static BusContainerCall *bus_container_call_free(BusContainerCall *c) {
+        if (!c)
+                return NULL;
+        if (c->prev)
+                c->prev->next = c->next;
+        else if (c->manager->bus_container_calls == c)
+                c->manager->bus_container_calls = c->next;
+        if (c->next)
+                c->next->prev = c->prev;
+        oci_operation_free(c->kill);
+        sd_bus_message_unref(c->request);
+        free(c->id);
+        return mfree(c);
+}
 
-        r = bus_path_to_id(sd_bus_message_get_path(message), BUS_CONTAINER_PREFIX, ret);
-        if (r < 0)
-                return r;
-        if (r == 0)
-                return sd_bus_error_set(error, SD_BUS_ERROR_UNKNOWN_OBJECT, "Not a container object.");
+void container_dbus_drop_calls(Manager *m) {
+        while (m->bus_container_calls)
+                bus_container_call_free(m->bus_container_calls);
+}
+
+static int bus_container_call_new(Manager *m, sd_bus_message *request, BusContainerCallType type,
+                                  const char *id, BusContainerCall **ret) {
+        BusContainerCall *c;
+
+        c = calloc(1, sizeof(BusContainerCall));
+        if (!c)
+                return -ENOMEM;
+        c->id = strdup(id);
+        if (!c->id) {
+                free(c);
+                return -ENOMEM;
+        }
+        c->manager = m;
+        c->request = sd_bus_message_ref(request);
+        c->type = type;
+        c->next = m->bus_container_calls;
+        if (m->bus_container_calls)
+                m->bus_container_calls->prev = c;
+        m->bus_container_calls = c;
+        *ret = c;
         return 0;
 }
 
+static void call_finish(BusContainerCall *c, int r, const char *error) {
+        int k;
+
+        if (r < 0)
+                k = sd_bus_reply_method_errorf(c->request, BUS_ERROR_OPERATION_FAILED, "Failed to %s container %s: %s",
+                                               call_verb(c->type), c->id, error ?: strerror(-r));
+        else
+                k = sd_bus_reply_method_return(c->request, NULL);
+        if (k < 0)
+                log_debug_errno(k, "Failed to answer the D-Bus %s of container %s, ignoring: %m", call_verb(c->type),
+                                c->id);
+        bus_container_call_free(c);
+}
+
+static Container *visible_container(Manager *m, const char *id) {
+        Container *c = container_get(m, id);
+
+        /* A container being created is not there for CRI, so not for D-Bus either. */
+        return c && c->state != CONTAINER_STATE_CREATING ? c : NULL;
+}
+
+static const char *sender_of(sd_bus_message *message) {
+        /* NULL on a direct connection (the tests' private one). */
+        return sd_bus_message_get_sender(message) ?: "(direct)";
+}
+
+static int property_get_state(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Container *c = userdata;
+
+        return sd_bus_message_append(reply, "s", container_state_to_string(c->state));
+}
+
+static int property_get_pod(sd_bus *bus, const char *path, const char *interface, const char *property,
+                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *pod_path = NULL;
+        Container *c = userdata;
+        int r;
+
+        r = bus_pod_path(c->pod->id, &pod_path);
+        if (r < 0)
+                return r;
+        return sd_bus_message_append(reply, "o", pod_path);
+}
+
+static int property_get_pod_id(sd_bus *bus, const char *path, const char *interface, const char *property,
+                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Container *c = userdata;
+
+        return sd_bus_message_append(reply, "s", c->pod->id);
+}
+
+static int property_get_exit_code(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Container *c = userdata;
+
+        /* As CRI's ContainerStatus: 0 until the container has exited. */
+        return sd_bus_message_append(reply, "i", (int32_t) (c->state == CONTAINER_STATE_EXITED ? c->exit_code : 0));
+}
+
+static int property_get_pid(sd_bus *bus, const char *path, const char *interface, const char *property,
+                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Container *c = userdata;
+
+        return sd_bus_message_append(reply, "u", (uint32_t) MAX(c->pid, 0));
+}
+
+/* Labels and annotations are key, value, ..., NULL lists; userdata points at one. */
+static int property_get_pairs(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        char **pairs = *(char ***) userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "{ss}");
+        if (r < 0)
+                return r;
+        for (char **k = pairs; k && k[0] && k[1]; k += 2) {
+                r = sd_bus_message_append(reply, "{ss}", k[0], k[1]);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
 static int method_stop(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        _cleanup_free_ char *id = NULL;
+        Container *c = userdata;
+        Manager *m = c->manager;
         uint64_t timeout;
         int r;
 
@@ -48,15 +180,12 @@ static int method_stop(sd_bus_message *message, void *userdata, sd_bus_error *er
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "Timeout of %" PRIu64 " seconds is out of range (at most %llu).",
                                          timeout, BUS_STOP_TIMEOUT_MAX_SEC);
-        r = object_id(message, &id, error);
-        if (r < 0)
-                return r;
-        return container_dbus_stop(m, message, id, timeout, error);
+        return container_dbus_stop(m, message, c->id, timeout, error);
 }
 
 static int method_kill(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        _cleanup_free_ char *id = NULL;
+        Container *c = userdata;
+        Manager *m = c->manager;
         int32_t signo;
         int r;
 
@@ -68,32 +197,46 @@ static int method_kill(sd_bus_message *message, void *userdata, sd_bus_error *er
                 return r;
         if (!bus_signal_is_valid(signo))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid signal %" PRIi32 ".", signo);
-        r = object_id(message, &id, error);
-        if (r < 0)
-                return r;
-        return container_dbus_kill(m, message, id, signo, error);
+        return container_dbus_kill(m, message, c->id, signo, error);
 }
 
 static int method_remove(sd_bus_message *message, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-        _cleanup_free_ char *id = NULL;
+        Container *c = userdata;
+        Manager *m = c->manager;
         int r;
 
         r = bus_verify_polkit_async(m->polkit, message, BUS_POLKIT_ACTION_MANAGE, error);
         if (r <= 0)
                 return r < 0 ? r : 1;
-        r = object_id(message, &id, error);
-        if (r < 0)
-                return r;
-        return container_dbus_remove(m, message, id, error);
+        return container_dbus_remove(m, message, c->id, error);
 }
 
-/* TODO(containers): Name, Pod, PodId, Image, ImageRef, State, Pid, Unit, ConmonUnit, CreatedAt,
- * StartedAt, FinishedAt, ExitCode, Reason, LogPath, Labels, Annotations, by offsetof() into the
- * Container the finder returns; State, Pid, ExitCode... with SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE. */
+/* The finder hands over the Container, so plain fields are read by offset. What the container holds
+ * from creation on never changes; State, Pid, StartedAt, FinishedAt, ExitCode and Reason do, and are
+ * announced (container_dbus_send_changed()). */
 const sd_bus_vtable container_vtable[] = {
         SD_BUS_VTABLE_START(0),
-        SD_BUS_PROPERTY("Id", "s", property_get_id, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Id", "s", NULL, offsetof(Container, id), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Name", "s", NULL, offsetof(Container, name), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Pod", "o", property_get_pod, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("PodId", "s", property_get_pod_id, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Image", "s", NULL, offsetof(Container, image_name), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("ImageRef", "s", NULL, offsetof(Container, image_ref), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("State", "s", property_get_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Pid", "u", property_get_pid, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Unit", "s", NULL, offsetof(Container, scope), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("ConmonUnit", "s", NULL, offsetof(Container, conmon_scope), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("CreatedAt", "x", NULL, offsetof(Container, created_at), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("StartedAt", "x", NULL, offsetof(Container, started_at), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("FinishedAt", "x", NULL, offsetof(Container, finished_at),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ExitCode", "i", property_get_exit_code, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Reason", "s", NULL, offsetof(Container, reason), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("LogPath", "s", NULL, offsetof(Container, log_path), SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Labels", "a{ss}", property_get_pairs, offsetof(Container, config.labels),
+                        SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Annotations", "a{ss}", property_get_pairs, offsetof(Container, config.annotations),
+                        SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_METHOD_WITH_ARGS("Stop", SD_BUS_ARGS("t", timeout), SD_BUS_NO_RESULT, method_stop,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Kill", SD_BUS_ARGS("i", signal), SD_BUS_NO_RESULT, method_kill,
@@ -106,29 +249,72 @@ const sd_bus_vtable container_vtable[] = {
 int container_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
                           void **found, sd_bus_error *error) {
         _cleanup_free_ char *id = NULL;
+        Manager *m = userdata;
+        Container *c;
         int r;
 
         r = bus_path_to_id(path, BUS_CONTAINER_PREFIX, &id);
         if (r <= 0)
                 return r;
-        /* TODO(containers): look the full id up among the manager's containers; hand it over. */
-        return 0;
+        /* Objects are named by full ids only: a prefix is for GetContainer to resolve. */
+        c = visible_container(m, id);
+        if (!c)
+                return 0;
+        *found = c;
+        return 1;
 }
 
 int container_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes,
                               sd_bus_error *error) {
+        _cleanup_free_ Container **containers = NULL;
+        Manager *m = userdata;
+        size_t n;
         char **l;
+        int r;
 
-        /* TODO(containers): one bus_container_path() per container. */
-        l = calloc(1, sizeof(char *));
+        r = container_list(m, &containers, &n);
+        if (r < 0)
+                return r;
+        l = calloc(n + 1, sizeof(char *));
         if (!l)
                 return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                r = bus_container_path(containers[i]->id, &l[i]);
+                if (r < 0) {
+                        for (size_t j = 0; j < i; j++)
+                                free(l[j]);
+                        free(l);
+                        return r;
+                }
+        }
         *nodes = l;
         return 0;
 }
 
 int container_dbus_append_list(Manager *m, const BusListFilter *filter, sd_bus_message *reply) {
-        /* TODO(containers): append (id, name, pod id, image, state, unit, path) per matching one. */
+        _cleanup_free_ Container **containers = NULL;
+        size_t n;
+        int r;
+
+        r = container_list(m, &containers, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_free_ char *path = NULL;
+                Container *c = containers[i];
+
+                if (filter->state && strcmp(filter->state, container_state_to_string(c->state)) != 0)
+                        continue;
+                if (!bus_list_filter_match_labels(filter, c->config.labels))
+                        continue;
+                r = bus_container_path(c->id, &path);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_append(reply, "(sssssso)", c->id, c->name, c->pod->id, c->image_name ?: "",
+                                          container_state_to_string(c->state), c->scope ?: "", path);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 
@@ -137,21 +323,198 @@ static int no_such_container(sd_bus_error *error, const char *key) {
                                  strlen(key) <= 80 ? key : "(too long)");
 }
 
+static int ambiguous(sd_bus_error *error, const char *key, const char *what) {
+        return sd_bus_error_setf(error, BUS_ERROR_AMBIGUOUS_ID, "Several containers match %s \"%s\".", what,
+                                 strlen(key) <= 80 ? key : "(too long)");
+}
+
+/* The container key names: a full id, the full name (k8s_<ctr>_...), the metadata name when one
+ * container has it, then a unique id prefix, as crictl resolves them. */
+static int find_container(Manager *m, const char *key, Container **ret, sd_bus_error *error) {
+        _cleanup_free_ Container **containers = NULL;
+        Container *c, *found = NULL;
+        size_t n;
+        int r;
+
+        c = visible_container(m, key);
+        if (!c) {
+                c = container_get_by_name(m, key);
+                if (c && c->state == CONTAINER_STATE_CREATING)
+                        c = NULL;
+        }
+        if (c) {
+                *ret = c;
+                return 0;
+        }
+
+        r = container_list(m, &containers, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                if (!strings_equal(containers[i]->config.name, key))
+                        continue;
+                if (found)
+                        return ambiguous(error, key, "the name");
+                found = containers[i];
+        }
+        if (found) {
+                *ret = found;
+                return 0;
+        }
+
+        if (!bus_id_prefix_is_valid(key))
+                return no_such_container(error, key);
+        r = container_find(m, key, &c);
+        if (r == -ENOTUNIQ)
+                return ambiguous(error, key, "the id prefix");
+        if (r < 0)
+                return no_such_container(error, key);
+        *ret = c;
+        return 0;
+}
+
 int container_dbus_lookup(Manager *m, const char *key, char **ret_path, sd_bus_error *error) {
-        /* TODO(containers): full id, then name, then unique id prefix (AmbiguousId if several). */
-        return no_such_container(error, key);
+        Container *c = NULL;
+        int r;
+
+        r = find_container(m, key, &c, error);
+        if (r < 0)
+                return r;
+        return bus_container_path(c->id, ret_path);
+}
+
+static int find_by_id(Manager *m, const char *id, Container **ret, sd_bus_error *error) {
+        int r;
+
+        r = container_find(m, id, ret);
+        if (r == -ENOTUNIQ)
+                return ambiguous(error, id, "the id prefix");
+        if (r < 0)
+                return no_such_container(error, id);
+        return 0;
+}
+
+static void on_container_done(Container *c, int r, const char *error, void *userdata) {
+        call_finish(userdata, r, error);
 }
 
 int container_dbus_stop(Manager *m, sd_bus_message *message, const char *id, uint64_t timeout_sec,
                         sd_bus_error *error) {
-        /* TODO(containers): stop as CRI StopContainer does, replying when the scope is gone. */
-        return no_such_container(error, id);
+        BusContainerCall *call;
+        Container *c = NULL;
+        int r;
+
+        r = find_by_id(m, id, &c, error);
+        if (r < 0)
+                return r;
+        /* Unlike CRI, no ctr_stop_timeout floor: that guards against kubelet's short defaults, while
+         * an administrator's timeout here is meant as given (0 kills at once). */
+        log_container(c, LOG_INFO, "D-Bus client %s asks to stop container %s (timeout %" PRIu64 "s).",
+                      sender_of(message), c->name, timeout_sec);
+        r = bus_container_call_new(m, message, BUS_CONTAINER_CALL_STOP, c->id, &call);
+        if (r < 0)
+                return r;
+        /* The reply is sent by on_container_done(), perhaps already. */
+        r = container_terminate(c, timeout_sec * 1000000ULL, on_container_done, call);
+        if (r < 0) {
+                bus_container_call_free(call);
+                return r;
+        }
+        return 1;
 }
 
 int container_dbus_remove(Manager *m, sd_bus_message *message, const char *id, sd_bus_error *error) {
-        return no_such_container(error, id);
+        BusContainerCall *call;
+        Container *c = NULL;
+        int r;
+
+        r = find_by_id(m, id, &c, error);
+        if (r < 0)
+                return r;
+        log_container(c, LOG_INFO, "D-Bus client %s asks to remove container %s.", sender_of(message), c->name);
+        r = bus_container_call_new(m, message, BUS_CONTAINER_CALL_REMOVE, c->id, &call);
+        if (r < 0)
+                return r;
+        r = container_remove(c, on_container_done, call);
+        if (r < 0) {
+                bus_container_call_free(call);
+                return r;
+        }
+        return 1;
+}
+
+static void on_killed(OciOperation *operation, int r, void *userdata) {
+        BusContainerCall *call = userdata;
+        _cleanup_free_ char *error = NULL;
+        const char *why;
+
+        /* The operation is call->kill: freed with the call. */
+        why = r < 0 ? oci_operation_get_error(operation) : NULL;
+        if (why)
+                error = strdup(why);
+        call_finish(call, r, error);
 }
 
 int container_dbus_kill(Manager *m, sd_bus_message *message, const char *id, int signo, sd_bus_error *error) {
-        return no_such_container(error, id);
+        BusContainerCall *call;
+        Container *c = NULL;
+        int r;
+
+        r = find_by_id(m, id, &c, error);
+        if (r < 0)
+                return r;
+        /* The runtime would say so less clearly. */
+        if (!IN_SET(c->state, CONTAINER_STATE_CREATED, CONTAINER_STATE_RUNNING) || c->removing)
+                return sd_bus_error_setf(error, BUS_ERROR_OPERATION_FAILED,
+                                         "Failed to kill container %s: it is %s.", c->id,
+                                         c->removing ? "being removed" : container_state_to_string(c->state));
+        log_container(c, LOG_INFO, "D-Bus client %s sends signal %d to container %s.", sender_of(message), signo,
+                      c->name);
+        r = bus_container_call_new(m, message, BUS_CONTAINER_CALL_KILL, c->id, &call);
+        if (r < 0)
+                return r;
+        r = oci_runtime_kill(c->runtime, c->id, signo, /* all= */ false, on_killed, call, &call->kill);
+        if (r < 0) {
+                bus_container_call_free(call);
+                return r;
+        }
+        return 1;
+}
+
+int container_dbus_send_changed(Container *c, const char *property, ...) {
+        _cleanup_free_ char *path = NULL;
+        const char *names[8];
+        size_t n = 0;
+        va_list ap;
+        int r;
+
+        if (!c->manager || !c->manager->bus || c->state == CONTAINER_STATE_CREATING)
+                return 0;
+        va_start(ap, property);
+        for (const char *s = property; s && n < ELEMENTSOF(names) - 1; s = va_arg(ap, const char *))
+                names[n++] = s;
+        va_end(ap);
+        names[n] = NULL;
+
+        r = bus_container_path(c->id, &path);
+        if (r < 0)
+                return r;
+        r = sd_bus_emit_properties_changed_strv(c->manager->bus, path, BUS_INTERFACE_CONTAINER, (char **) names);
+        if (r < 0)
+                return log_container_errno(c, LOG_DEBUG, r,
+                                           "Failed to announce the change of container %s, ignoring: %m", c->id);
+        return 0;
+}
+
+int container_dbus_send_new(Container *c) {
+        if (!c->manager || !c->manager->bus || c->state == CONTAINER_STATE_CREATING)
+                return 0;
+        (void) manager_bus_send_container_new(c->manager, c->id);
+        return pod_dbus_send_changed(c->pod, "Containers", NULL);
+}
+
+int container_dbus_send_removed(Container *c) {
+        if (!c->manager || !c->manager->bus || c->state == CONTAINER_STATE_CREATING)
+                return 0;
+        return manager_bus_send_container_removed(c->manager, c->id);
 }

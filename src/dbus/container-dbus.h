@@ -2,15 +2,17 @@
 #pragma once
 
 /* Containers on the bus: /org/crio1/container/<id>, interface org.crio1.Container, and what the
- * Manager's container methods do. The daemon does not keep containers yet, so nothing is ever
- * found: the objects, the enumerator and the lookups are in place for the container subsystem to
- * fill in (see the TODOs in container-dbus.c). */
+ * Manager's container methods do. Everything reads the containers of the manager's store, the ones
+ * CRI serves; containers being created are left out, as CRI leaves them out. */
 
 #include <stdint.h>
 #include <systemd/sd-bus.h>
 
 #include "bus-util.h"
+#include "container.h"
 #include "manager.h"
+
+typedef struct BusContainerCall BusContainerCall;
 
 extern const sd_bus_vtable container_vtable[];
 /* The states ListContainers filters on, as CRI names them without the CONTAINER_ prefix. */
@@ -31,3 +33,16 @@ int container_dbus_stop(Manager *m, sd_bus_message *message, const char *id, uin
                         sd_bus_error *error);
 int container_dbus_remove(Manager *m, sd_bus_message *message, const char *id, sd_bus_error *error);
 int container_dbus_kill(Manager *m, sd_bus_message *message, const char *id, int signo, sd_bus_error *error);
+/* Stops waiting for the operations the Stop, Kill and Remove calls started; those calls go
+ * unanswered (at exit). */
+void container_dbus_drop_calls(Manager *m);
+
+/* PropertiesChanged on c's object for the properties named (up to 7, then NULL): the container
+ * subsystem calls it when State, Pid, StartedAt, FinishedAt, ExitCode or Reason change. No-op
+ * without a bus or while c is created. */
+int container_dbus_send_changed(Container *c, const char *property, ...) _sentinel_;
+/* ContainerNew with InterfacesAdded, and the pod's Containers: once c is visible (CREATED). */
+int container_dbus_send_new(Container *c);
+/* ContainerRemoved with InterfacesRemoved: while c is still in the store (the object manager lists
+ * the interfaces the finder answers for); the pod's Containers change is sent after it is dropped. */
+int container_dbus_send_removed(Container *c);

@@ -364,6 +364,7 @@ fail:
 void manager_disconnect_bus(Manager *m) {
         image_dbus_drop_pulls(m);
         pod_dbus_drop_calls(m);
+        container_dbus_drop_calls(m);
         m->polkit = bus_polkit_free(m->polkit);
         if (m->bus) {
                 (void) sd_bus_detach_event(m->bus);
@@ -384,15 +385,16 @@ static int send_object_signal(Manager *m, const char *member, const char *id,
         return sd_bus_emit_signal(m->bus, BUS_PATH, BUS_INTERFACE_MANAGER, member, "so", id, path);
 }
 
-/* InterfacesAdded/Removed list the interfaces the object finder answers for, so the pod must be
- * findable (visible, in the store) when either is sent. */
-static int send_object_added_or_removed(Manager *m, const char *id, bool added) {
+/* InterfacesAdded/Removed list the interfaces the object finder answers for, so the pod or
+ * container must be findable (visible, in the store) when either is sent. */
+static int send_object_added_or_removed(Manager *m, const char *id, bool added,
+                                        int (*make_path)(const char *id, char **ret)) {
         _cleanup_free_ char *path = NULL;
         int r;
 
         if (!m->bus)
                 return 0;
-        r = bus_pod_path(id, &path);
+        r = make_path(id, &path);
         if (r < 0)
                 return r;
         return added ? sd_bus_emit_object_added(m->bus, path) : sd_bus_emit_object_removed(m->bus, path);
@@ -401,7 +403,7 @@ static int send_object_added_or_removed(Manager *m, const char *id, bool added) 
 int manager_bus_send_pod_new(Manager *m, const char *id) {
         int r;
 
-        r = send_object_added_or_removed(m, id, /* added= */ true);
+        r = send_object_added_or_removed(m, id, /* added= */ true, bus_pod_path);
         if (r < 0)
                 log_debug_errno(r, "Failed to send InterfacesAdded for pod %s, ignoring: %m", id);
         return send_object_signal(m, "PodNew", id, bus_pod_path);
@@ -410,17 +412,27 @@ int manager_bus_send_pod_new(Manager *m, const char *id) {
 int manager_bus_send_pod_removed(Manager *m, const char *id) {
         int r;
 
-        r = send_object_added_or_removed(m, id, /* added= */ false);
+        r = send_object_added_or_removed(m, id, /* added= */ false, bus_pod_path);
         if (r < 0)
                 log_debug_errno(r, "Failed to send InterfacesRemoved for pod %s, ignoring: %m", id);
         return send_object_signal(m, "PodRemoved", id, bus_pod_path);
 }
 
 int manager_bus_send_container_new(Manager *m, const char *id) {
+        int r;
+
+        r = send_object_added_or_removed(m, id, /* added= */ true, bus_container_path);
+        if (r < 0)
+                log_debug_errno(r, "Failed to send InterfacesAdded for container %s, ignoring: %m", id);
         return send_object_signal(m, "ContainerNew", id, bus_container_path);
 }
 
 int manager_bus_send_container_removed(Manager *m, const char *id) {
+        int r;
+
+        r = send_object_added_or_removed(m, id, /* added= */ false, bus_container_path);
+        if (r < 0)
+                log_debug_errno(r, "Failed to send InterfacesRemoved for container %s, ignoring: %m", id);
         return send_object_signal(m, "ContainerRemoved", id, bus_container_path);
 }
 

@@ -20,8 +20,8 @@ int manager_attach_bus(Manager *m, sd_bus *bus);
 void manager_disconnect_bus(Manager *m);
 
 /* The signals of org.crio1.Manager, for the pod and container subsystems. No-ops without a bus.
- * The pod ones also send the object manager's InterfacesAdded/InterfacesRemoved, so they are
- * called while the pod is still in the store and visible: new once READY, removed before it is
+ * They also send the object manager's InterfacesAdded/InterfacesRemoved, so they are called while
+ * the pod or container is in the store and visible: new once READY (CREATED), removed before it is
  * dropped. */
 int manager_bus_send_pod_new(Manager *m, const char *id);
 int manager_bus_send_pod_removed(Manager *m, const char *id);
