@@ -719,7 +719,8 @@ const ConfigKey config_keys[] = {
           .doc = "Reload registries.conf.d automatically when it changes." },
         { G("crio.image", pull_progress_timeout), DUR(0), .flags = CONFIG_ACTED,
           .option = "pull-progress-timeout",
-          .doc = "Cancel a pull making no progress for this long (\"10m\"); 0s disables it." },
+          .doc = "Cancel a pull making no progress for this long (\"10m\"), logging progress every\n"
+                 "tenth of it; 0s disables the check." },
         { G("crio.image", oci_artifact_mount_support), BOOL(true), .option = "oci-artifact-mount-support",
           .doc = "Allow OCI artifacts to be mounted as volumes." },
         { G("crio.image", short_name_mode), STR("enforcing"), .check = check_short_name_mode,

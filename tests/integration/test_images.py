@@ -37,6 +37,7 @@ TOKEN_PORT = 5128
 MIRRORED_PORT = 5129    # never listening: the mirror serves
 BLOCKED_PORT = 5130
 SLOW_PORT = 5131
+MTLS_PORT = 5132
 TLS_HOST = "registry.test"
 REG = f"127.0.0.1:{PORT}"
 STORE = "/var/lib/containers/storage"
@@ -130,11 +131,13 @@ def sh(host, script, timeout=120):
         return host.run(["/bin/sh", "-ec", script], timeout=timeout).stdout
 
 
-def registry_config(root, port, htpasswd=None, tls=None, token=None):
+def registry_config(root, port, htpasswd=None, tls=None, token=None, client_ca=None):
         auth = f"auth:\n  htpasswd:\n    realm: crio-test\n    path: {htpasswd}\n" if htpasswd else ""
         if token:
                 auth = ("auth:\n  token:\n" + "".join(f"    {k}: {v}\n" for k, v in token.items()))
         http_tls = f"  tls:\n    certificate: {tls[0]}\n    key: {tls[1]}\n" if tls else ""
+        if client_ca:
+                http_tls += f"    clientcas:\n      - {client_ca}\n"
         return ("version: 0.1\n"
                 "log:\n  level: info\n  formatter: text\n"
                 f"storage:\n  filesystem:\n    rootdirectory: {root}\n  delete:\n    enabled: true\n"
@@ -240,7 +243,7 @@ def env(testhost):
         host.start_crio()
         yield {"host": host, "entries": entries}
         host.run(["systemctl", "stop", "crio-test-registry", "crio-test-registry-auth", "crio-test-cut",
-                  "crio-test-registry-tls", "crio-test-registry-token", "crio-test-token", "crio-test-slow"],
+                  "crio-test-registry-tls", "crio-test-registry-mtls", "crio-test-registry-token", "crio-test-token", "crio-test-slow"],
                  check=False)
         host.run(["rm", "-rf", WORK, "/etc/crio/crio.conf.d/50-images-test.conf"], check=False)
 
@@ -557,6 +560,30 @@ def test_tls_registry_with_certs_d(cri, env):
         assert "certificate" in e.value.details().lower() or "ssl" in e.value.details().lower(), e.value.details()
         sh(host, f"mkdir -p {certs_d} && cp {cert} {certs_d}/ca.crt")
         try:
+                ref = pull(cri, image)
+                assert image in status(cri, ref).image.repo_tags
+                remove(cri, image)
+        finally:
+                sh(host, f"rm -rf {certs_d}")
+
+
+def test_tls_client_certificate_from_certs_d(cri, env):
+        host = env["host"]
+        sh(host, f"grep -q ' {TLS_HOST}$' /etc/hosts || echo '127.0.0.1 {TLS_HOST}' >> /etc/hosts")
+        cert, key = make_cert(host, "mtls", TLS_HOST, san=TLS_HOST)
+        client_cert, client_key = make_cert(host, "client", "crio-test-client")
+        host.write_file(f"{WORK}/registry-mtls.yml", registry_config(f"{WORK}/storage", MTLS_PORT, tls=(cert, key),
+                                                                     client_ca=client_cert))
+        start_service(host, "crio-test-registry-mtls", ["docker-registry", "serve", f"{WORK}/registry-mtls.yml"],
+                      MTLS_PORT)
+        image = f"{TLS_HOST}:{MTLS_PORT}/test/multi-layer:latest"
+        certs_d = f"/etc/containers/certs.d/{TLS_HOST}:{MTLS_PORT}"
+        sh(host, f"rm -rf {certs_d} && mkdir -p {certs_d} && cp {cert} {certs_d}/ca.crt")
+        try:
+                with pytest.raises(grpc.RpcError) as e:
+                        pull(cri, image)
+                assert f"{TLS_HOST}:{MTLS_PORT}" in e.value.details(), e.value.details()
+                sh(host, f"cp {client_cert} {certs_d}/client.cert && cp {client_key} {certs_d}/client.key")
                 ref = pull(cri, image)
                 assert image in status(cri, ref).image.repo_tags
                 remove(cri, image)
