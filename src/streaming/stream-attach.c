@@ -78,15 +78,13 @@ static void close_output(StreamAttach *a, int fd) {
 static int on_exit_defer(sd_event_source *s, void *userdata) {
         StreamAttach *a = userdata;
         StreamSession *session = a->session;
-        int code = 0;
 
         a->exit_source = sd_event_source_disable_unref(a->exit_source);
-        if (a->container->state == CONTAINER_STATE_EXITED)
-                code = a->container->exit_code;
         a->session = NULL;
-        /* May release a right here. */
+        /* An attach that ran to the end is a success whatever the container's exit code, as with
+         * CRI-O (conmon's exit file may come later anyway). May release a right here. */
         if (session)
-                stream_session_process_exited(session, code);
+                stream_session_process_exited(session, 0);
         return 0;
 }
 

@@ -323,6 +323,7 @@ def test_attach_to_shell(box, relays):
         c.close()
         assert c.streams[ids["stdout"]].data == b"attached\n"
         assert c.streams[ids["stderr"]].data == b"to-stderr\n"
+        assert exit_code(c.streams[ids["error"]].data) == 0     # an attach that ran to the end, as CRI-O
         assert wait_exited(cri, ctr_id).exit_code == 4
 
 
@@ -443,6 +444,34 @@ def test_port_forward_100mib_echo(cni_pod, relays):
         got = c.streams[data].data
         assert len(got) == 100 * len(block), (len(got), bytes(c.streams[err].data))
         assert got[:len(block)] == block and got[-len(block):] == block
+
+
+def test_port_forward_concurrent_connections(cni_pod, relays):
+        cri, pod_id, cfg = cni_pod
+        ctr_id = create(cri, pod_id, cfg, ctr_config(cri, "echo-many",
+                                                     command=["nc", "-ll", "-p", "9001", "-e", "cat"]))
+        start(cri, ctr_id)
+        wait_for(lambda: ":9001" in exec_sync(cri, ctr_id, ["netstat", "-ltn"]).stdout.decode(), 20, "nc to listen")
+        url = relays(cri.runtime.PortForward(cri.pb.PortForwardRequest(pod_sandbox_id=pod_id)).url)
+        c = spdy_client.SpdyClient(url, protocols=("portforward.k8s.io",))
+        reader = c.start_reader()
+        pairs = []
+        for rid in range(4):
+                port = 9001 if rid < 3 else 9002       # the last: nobody listens
+                err = c.open_stream({"streamType": "error", "port": port, "requestID": rid})
+                c.send_data(err, b"", fin=True)
+                pairs.append((err, c.open_stream({"streamType": "data", "port": port, "requestID": rid})))
+        for i, (_, data) in enumerate(pairs[:3]):
+                c.send_data(data, f"connection {i}\n".encode() * 10000, fin=True)
+        for i, (err, data) in enumerate(pairs[:3]):
+                assert c.wait(lambda: c.streams[data].fin, 30)
+                assert c.streams[data].data == f"connection {i}\n".encode() * 10000
+                assert c.streams[err].data == b""
+        err = pairs[3][0]
+        assert c.wait(lambda: c.streams[err].fin, 30)
+        assert b"error forwarding port 9002" in c.streams[err].data
+        c.close()
+        reader.join(10)
 
 
 @pytest.mark.parametrize("tty", [False, True])
