@@ -172,6 +172,13 @@ static int write_process_file(StreamExec *e, const Container *c, const StreamReq
         return write_file_atomic_at(AT_FDCWD, e->process_file, process, strlen(process), 0600);
 }
 
+static int build_argv(const Container *c, const StreamExec *e, char ***ret) {
+        char *args[] = { (char *) "exec", (char *) "--process", e->process_file, (char *) "--pid-file",
+                         e->pid_file, c->id, NULL };
+
+        return oci_runtime_build_argv(c->runtime, args, ret);
+}
+
 int stream_exec_start(Container *c, StreamSession *session, const StreamRequest *req, StreamProcessIO *ret_io,
                       StreamExec **ret, char **ret_message) {
         _cleanup_(stream_exec_freep) StreamExec *e = NULL;
@@ -196,9 +203,7 @@ int stream_exec_start(Container *c, StreamSession *session, const StreamRequest 
                 (void) asprintf(ret_message, "failed to prepare the exec in container %s: %s", c->id, strerror(-r));
                 return r;
         }
-        char *args[] = { (char *) "exec", (char *) "--process", e->process_file, (char *) "--pid-file",
-                         e->pid_file, c->id, NULL };
-        r = oci_runtime_build_argv(c->runtime, args, &argv);
+        r = build_argv(c, e, &argv);
         if (r >= 0)
                 r = runtime_env(&env);
         if (r < 0)
