@@ -4,11 +4,16 @@
 # one connection (after a warm-up), reporting percentiles; busctl's per-process cost is shown too.
 # Then PODS host-network pods (no CNI, no infra process) are made through CRI from inside the host,
 # and GetManagedObjects is measured again with them, beside ListPods and CRI's ListPodSandbox.
-# Needs root (tests/integration/testhost.py). Usage: bench/bench-dbus.sh [BUILD_DIR] [N] [PODS]
+# Then, in a second host, bench/bench-dbus-containers.py: GetManagedObjects with PODS pods and
+# CONTAINERS running containers, and the time from a container's exit to its PropertiesChanged.
+# Needs root (tests/integration/testhost.py).
+# Usage: bench/bench-dbus.sh [BUILD_DIR] [N] [PODS] [CONTAINERS (0: skip)] [KILLS]
 set -euo pipefail
 build=$(realpath "${1:-build}")
 n=${2:-5000}
 pods=${3:-100}
+containers=${4:-500}
+kills=${5:-50}
 src=$(dirname "$(realpath "$0")")/..
 # The host's root is an overlay of ours: a script in our /tmp is visible inside.
 script=$(mktemp /tmp/crio-bench-dbus.XXXXXX.py)
@@ -93,3 +98,8 @@ PY
 
 python3 "$src/tests/integration/testhost.py" run --build-dir "$build" --source-dir "$src" -- \
         /usr/bin/python3 "$script" "$n" "$pods" "$src"
+
+if [ "$containers" -gt 0 ]; then
+        /usr/bin/python3 "$src/bench/bench-dbus-containers.py" "$build" "$pods" "$containers" "$kills" \
+                "$(( n / 25 > 0 ? n / 25 : 1 ))"
+fi
