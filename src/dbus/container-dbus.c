@@ -8,6 +8,7 @@
 #include "bus-polkit.h"
 #include "container-dbus.h"
 #include "container-manager.h"
+#include "hashmap.h"
 #include "log.h"
 #include "manager-dbus.h"
 #include "pod-dbus.h"
@@ -266,26 +267,30 @@ int container_object_find(sd_bus *bus, const char *path, const char *interface, 
 
 int container_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes,
                               sd_bus_error *error) {
-        _cleanup_free_ Container **containers = NULL;
         Manager *m = userdata;
-        size_t n;
+        size_t state = 0, n = 0;
         char **l;
+        void *v;
         int r;
 
-        r = container_list(m, &containers, &n);
-        if (r < 0)
-                return r;
-        l = calloc(n + 1, sizeof(char *));
+        /* Straight from the store, unsorted: sd-bus orders the nodes itself, and GetManagedObjects
+         * runs this for every call. */
+        l = calloc(container_count(m) + 1, sizeof(char *));
         if (!l)
                 return -ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-                r = bus_container_path(containers[i]->id, &l[i]);
+        while (m->containers_by_id && hashmap_iterate(m->containers_by_id, &state, NULL, &v)) {
+                Container *c = v;
+
+                if (c->state == CONTAINER_STATE_CREATING)
+                        continue;
+                r = bus_container_path(c->id, &l[n]);
                 if (r < 0) {
-                        for (size_t j = 0; j < i; j++)
+                        for (size_t j = 0; j < n; j++)
                                 free(l[j]);
                         free(l);
                         return r;
                 }
+                n++;
         }
         *nodes = l;
         return 0;
