@@ -63,9 +63,15 @@ def restart_crio(host):
         host.start_crio()
 
 
+def clean_work_dir(host):
+        """Removes WORK, lazily unmounting first what a test bind-mounted below it."""
+        sh(host, f"findmnt -rn -o TARGET | grep '^{WORK}/' | sort -r | xargs -r -n1 umount -l; rm -rf {WORK}")
+
+
 @pytest.fixture(scope="module")
 def host(testhost):
-        sh(testhost, f"rm -rf {WORK} && mkdir -p {WORK}")
+        clean_work_dir(testhost)
+        sh(testhost, f"mkdir -p {WORK}")
         testhost.write_file(f"{WORK}/registry.yml", registry_config(f"{WORK}/storage", PORT))
         start_service(testhost, "crio-test-ctr-registry", ["docker-registry", "serve", f"{WORK}/registry.yml"], PORT)
         build_image(testhost, WORK, REG)
@@ -81,7 +87,8 @@ def host(testhost):
                 c.image.PullImage(c.pb.PullImageRequest(image=c.pb.ImageSpec(image=IMAGE)), timeout=120)
         yield testhost
         testhost.run(["systemctl", "stop", "crio-test-ctr-registry"], check=False)
-        testhost.run(["rm", "-rf", WORK, DROP_IN, LOG_DIR], check=False)
+        clean_work_dir(testhost)
+        testhost.run(["rm", "-rf", DROP_IN, LOG_DIR], check=False)
         restart_crio(testhost)
 
 
