@@ -12,6 +12,7 @@ static unsigned tap_count, tap_failed;
 
 __attribute__((format(printf, 5, 6), unused))
 static bool tap_ok(bool ok, const char *file, int line, const char *expr, const char *format, ...) {
+        char description[1024];
         va_list ap;
 
         tap_count++;
@@ -19,8 +20,14 @@ static bool tap_ok(bool ok, const char *file, int line, const char *expr, const 
                 tap_failed++;
         printf("%s %u - ", ok ? "ok" : "not ok", tap_count);
         va_start(ap, format);
-        vprintf(format, ap);
+        (void) vsnprintf(description, sizeof description, format, ap);
         va_end(ap);
+        /* A line break inside a description would end the TAP line early. */
+        for (const char *p = description; *p; p++)
+                if (*p == '\n')
+                        fputs("\\n", stdout);
+                else
+                        putchar(*p);
         printf("\n");
         if (!ok)
                 printf("#   failed at %s:%d: %s\n", file, line, expr);
