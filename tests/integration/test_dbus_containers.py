@@ -292,6 +292,22 @@ def test_object_manager_matches_list_containers(host, cri, calls):
         assert [x[0] for x in r[4]["value"]] == [running, exited]
         assert r[5]["value"] == [] and r[6].get("error") == INVALID_ARGS
 
+        # A Kubernetes name two containers share is ambiguous; so is an id prefix several share.
+        other = new_pod(cri, "om2")
+        twin = loop_container(cri, other, "created")
+        ids = cri_ids(cri)
+        r = calls([
+                dict(method="GetContainer", signature="s", args=["created"]),
+                dict(method="GetContainer", signature="s", args=["k8s_created_dbusom2_test_uid-dbusom2_0"]),
+        ])
+        assert r[0].get("error") == AMBIGUOUS and r[1] == {"ok": True, "value": ctr_path(twin)}, r
+        # A prefix several ids share, if these ids happen to share one.
+        shared = [p for p in {i[:1] for i in ids} if sum(i.startswith(p) for i in ids) > 1]
+        if shared:
+                r = calls([dict(method="GetContainer", signature="s", args=[shared[0]]),
+                           dict(method="KillContainer", signature="si", args=[shared[0], 9])])
+                assert [x.get("error") for x in r] == [AMBIGUOUS] * 2, r
+
 
 def test_cri_stop_seen_on_dbus(host, cri, listener):
         pod = new_pod(cri, "cristop")
@@ -370,6 +386,28 @@ def test_stop_timeout_zero_kills_at_once(host, cri, calls, listener):
         assert r == [{"ok": True, "value": None}] and time.monotonic() - t < 10
         assert prop(host, ctr_id, "ExitCode") == 137 and status(cri, ctr_id).exit_code == 137
         wait_for(lambda: changed(listener, ctr_id, "ExitCode", 137), what="PropertiesChanged 137")
+
+
+def test_caller_gone_before_the_reply(host, cri, calls):
+        pod = new_pod(cri, "gone")
+        ctr_id = create(cri, pod[0], pod[1], ctr_config(cri, "slow", command=[
+                "/bin/sh", "-c", "trap 'sleep 1; exit 9' TERM; while :; do sleep 0.1; done"]))
+        start(cri, ctr_id)
+        # The StopContainer is sent, and the connection closed once the stop is under way (a caller
+        # already gone is refused: its credentials cannot be checked), long before the exit.
+        host.write_file("/tmp/crio-dbus-gone.py", (
+                "import dbus, dbus.lowlevel, time\n"
+                "bus = dbus.SystemBus(private=True)\n"
+                "m = dbus.lowlevel.MethodCallMessage('org.crio1', '/org/crio1', 'org.crio1.Manager', 'StopContainer')\n"
+                f"m.append('{ctr_id}', 30, signature='st')\n"
+                "bus.send_message(m)\nbus.flush()\ntime.sleep(0.5)\nbus.close()\n"))
+        host.run(["/usr/bin/python3", "/tmp/crio-dbus-gone.py"])
+        assert prop(host, ctr_id, "State") == "running"
+        wait_for(lambda: prop(host, ctr_id, "State") == "exited", what="the exit")
+        assert prop(host, ctr_id, "ExitCode") == 9
+        # Still serving, and the next call on the container is answered.
+        assert calls([dict(method="Remove", path=ctr_path(ctr_id), interface=IFACE)]) == [{"ok": True, "value": None}]
+        assert ctr_id not in cri_ids(cri)
 
 
 def test_systemctl_stop_scope_is_seen(host, cri, listener):
