@@ -75,8 +75,9 @@ static void on_conmon_created(Conmon *conmon, int r, void *userdata) {
         c->conmon_pid = conmon_get_pid(conmon);
         c->conmon = conmon_free(c->conmon);
         c->state = CONTAINER_STATE_CREATED;
-        /* Visible from here on, to CRI and D-Bus alike. */
-        (void) container_dbus_send_new(c);
+        /* Visible from here on, to CRI and D-Bus alike; the infra container never is. */
+        if (!c->infra)
+                (void) container_dbus_send_new(c);
         if (c->manager->exit_watch) {
                 r = exit_watch_add(c->manager->exit_watch, c->id, c->bundle_dir);
                 if (r < 0)
@@ -323,9 +324,18 @@ static int spec_write(Container *c, const ImageRecord *image, char **ret_error) 
         if (r < 0)
                 return r;
 
-        /* The pod runs no process of its own: a POD-mode PID namespace is the container's own. */
-        if (pid_mode == OCI_PID_MODE_POD)
+        /* A POD-mode PID namespace is the infra process's; a pod without one (drop_infra_ctr, and a
+         * pod that asked for none) gives the container a namespace of its own. */
+        if (c->infra)
                 pid_mode = OCI_PID_MODE_CONTAINER;
+        else if (pid_mode == OCI_PID_MODE_POD && !p->infra)
+                pid_mode = OCI_PID_MODE_CONTAINER;
+        else if (pid_mode == OCI_PID_MODE_POD) {
+                if (p->infra->pid <= 0 || p->infra->state != CONTAINER_STATE_RUNNING)
+                        return fail(ret_error, -EINVAL, "the infra container of pod %s is not running", p->id);
+                if (asprintf(&pid_ns, "/proc/%d/ns/pid", (int) p->infra->pid) < 0)
+                        return -ENOMEM;
+        }
         if (pid_mode == OCI_PID_MODE_TARGET) {
                 Container *t = NULL;
 
@@ -465,8 +475,23 @@ static int stop_signal_parse(const char *s) {
         return SIGTERM;
 }
 
-int container_create(Manager *m, Pod *p, ContainerConfig *config, ContainerCallback callback, void *userdata,
-                     char **ret_error) {
+/* The infra container carries the pod's id, as CRI-O's does (the runtime knows it by that id). */
+static int infra_take_pod_id(Container *c) {
+        free(c->id);
+        free(c->log_fields[0]);
+        free(c->scope);
+        free(c->conmon_scope);
+        c->log_fields[0] = c->scope = c->conmon_scope = NULL;
+        c->id = strdup(c->pod->id);
+        if (!c->id || asprintf(&c->log_fields[0], "CONTAINER_ID=%s", c->id) < 0 ||
+            asprintf(&c->scope, "crio-%s.scope", c->id) < 0 ||
+            asprintf(&c->conmon_scope, "crio-conmon-%s.scope", c->id) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static int create_internal(Manager *m, Pod *p, ContainerConfig *config, bool infra, ContainerCallback callback,
+                           void *userdata, Container **ret, char **ret_error) {
         _cleanup_(container_unrefp) Container *c = NULL;
         _cleanup_free_ char *name = NULL;
         ConmonConfig conmon_config;
@@ -475,7 +500,8 @@ int container_create(Manager *m, Pod *p, ContainerConfig *config, ContainerCallb
         Container *existing;
         int r;
 
-        if (p->state != POD_STATE_READY)
+        /* The infra container is made while the pod is being run. */
+        if (!infra && p->state != POD_STATE_READY)
                 return fail(ret_error, -EINVAL, "pod sandbox %s is not ready", p->id);
         if (!config->name || !*config->name || strchr(config->name, '/') || strchr(config->name, '_'))
                 return fail(ret_error, -EINVAL, "container name \"%s\" is empty or contains '/' or '_'",
@@ -487,7 +513,7 @@ int container_create(Manager *m, Pod *p, ContainerConfig *config, ContainerCallb
                                  &name);
         if (r < 0)
                 return r;
-        existing = container_get_by_name(m, name);
+        existing = infra ? NULL : container_get_by_name(m, name);
         if (existing)
                 return fail(ret_error, -EEXIST, "the container name \"%s\" is already in use by %s", name,
                             existing->id);
@@ -503,6 +529,12 @@ int container_create(Manager *m, Pod *p, ContainerConfig *config, ContainerCallb
         r = container_new(m, p, config, &c);
         if (r < 0)
                 return r;
+        if (infra) {
+                c->infra = true;
+                r = infra_take_pod_id(c);
+                if (r < 0)
+                        return r;
+        }
         c->image_id = strdup(image->id);
         c->image_name = strdup(!strv_isempty(image->names) ? image->names[0] : c->config.image);
         c->image_ref = strdup(!strv_isempty(image->repo_digests) ? image->repo_digests[0] : image->id);
@@ -518,7 +550,7 @@ int container_create(Manager *m, Pod *p, ContainerConfig *config, ContainerCallb
         if (r < 0)
                 return r;
 
-        r = container_store_add(m, c);
+        r = infra ? 0 : container_store_add(m, c);
         if (r == -EEXIST)
                 return fail(ret_error, r, "the container name \"%s\" is already in use", c->name);
         if (r < 0)
@@ -558,10 +590,60 @@ int container_create(Manager *m, Pod *p, ContainerConfig *config, ContainerCallb
                 goto fail;
         }
         log_container(c, LOG_DEBUG, "Creating container %s (%s).", c->name, c->id);
+        if (ret)
+                *ret = container_ref(c);
         return 0;
 
 fail:
         (void) container_rootfs_remove(c);
         container_store_remove(m, c);
         return r;
+}
+
+int container_create(Manager *m, Pod *p, ContainerConfig *config, ContainerCallback callback, void *userdata,
+                     char **ret_error) {
+        return create_internal(m, p, config, /* infra= */ false, callback, userdata, NULL, ret_error);
+}
+
+/* CRI-O's -998 for the pause process, but never below crio's own score: without CAP_SYS_RESOURCE (in
+ * a user namespace) the runtime could not lower it, and crio.service runs at -999 as CRI-O's does. */
+static int infra_oom_score_adj(void) {
+        _cleanup_free_ char *text = NULL;
+        long own;
+
+        if (read_full_file_at(AT_FDCWD, "/proc/self/oom_score_adj", 64, 0, &text, NULL) < 0)
+                return -998;
+        own = strtol(text, NULL, 10);
+        return (int) MAX(own, -998L);
+}
+
+int container_create_infra(Manager *m, Pod *p, ContainerCallback callback, void *userdata, Container **ret,
+                           char **ret_error) {
+        _cleanup_(container_config_done) ContainerConfig config = {
+                .pid_mode = OCI_PID_MODE_CONTAINER,
+                /* As CRI-O runs it: read-only, no new privileges, the last to be OOM killed. */
+                .readonly_rootfs = true,
+                .no_new_privs = true,
+                .has_oom_score_adj = true,
+        };
+        const char *command = m->config->pause_command;
+
+        config.name = strdup("POD");
+        config.image = strdup(m->config->pause_image);
+        if (asprintf(&config.log_path, "%s.log", p->id) < 0)
+                config.log_path = NULL;
+        if (!config.name || !config.image || !config.log_path)
+                return -ENOMEM;
+        /* An empty pause_command runs the image's entrypoint. */
+        if (command && *command && strv_push_many(&config.command, command, NULL) < 0)
+                return -ENOMEM;
+        if (m->config->infra_ctr_cpuset && *m->config->infra_ctr_cpuset) {
+                config.has_resources = true;
+                config.resources.cpuset_cpus = strdup(m->config->infra_ctr_cpuset);
+                if (!config.resources.cpuset_cpus)
+                        return -ENOMEM;
+        }
+        config.attempt = p->config.attempt;
+        config.oom_score_adj = infra_oom_score_adj();
+        return create_internal(m, p, &config, /* infra= */ true, callback, userdata, ret, ret_error);
 }

@@ -11,6 +11,7 @@
 #include "image-store.h"
 #include "log.h"
 #include "pod.h"
+#include "pod-store.h"
 #include "strv.h"
 
 typedef struct RuntimeEntry {
@@ -21,10 +22,16 @@ typedef struct RuntimeEntry {
 static void on_exit_file(ExitWatch *w, const ContainerExit *e, void *userdata) {
         Manager *m = userdata;
         Container *c = container_get(m, e->id);
+        Pod *p = NULL;
 
+        /* Not in the store: the infra container of the pod of that id. */
+        if (!c && m->pods && (p = pod_store_get(m->pods, e->id)))
+                c = p->infra;
         if (!c)
                 return;
         container_set_exited(c, e->exit_code, e->oom_killed, (int64_t) e->finished_at_nsec);
+        if (c->infra)
+                pod_infra_exited(c->pod);
         container_notify_exit(c);
 }
 

@@ -47,6 +47,10 @@ typedef void (*ContainerCallback)(Container *c, int r, const char *error, void *
  * fail at once (-EINVAL, -ENOENT). */
 int container_create(Manager *m, struct Pod *pod, ContainerConfig *config, ContainerCallback callback,
                      void *userdata, char **ret_error);
+/* The pod's infra (pause) container, before the pod is READY: the pod's id, pause_command from
+ * pause_image (which must be stored), a PID namespace of its own; *ret holds a reference. */
+int container_create_infra(Manager *m, struct Pod *pod, ContainerCallback callback, void *userdata,
+                           Container **ret, char **ret_error);
 int container_start(Container *c, ContainerCallback callback, void *userdata);
 /* StopContainer: the stop signal, SIGKILL after timeout_usec; completes when the exit is recorded.
  * At once for a container that is not running. */

@@ -176,9 +176,11 @@ static void remove_finish(ContainerRemove *op, int r, const char *error) {
                 }
                 log_container(c, LOG_INFO, "Removed container %s (%s).", c->name, c->id);
                 /* Announced while the object can still be found, the pod's list after it is gone. */
-                (void) container_dbus_send_removed(c);
+                if (!c->infra)
+                        (void) container_dbus_send_removed(c);
                 container_store_remove(m, c);
-                (void) pod_dbus_send_changed(c->pod, "Containers", NULL);
+                if (!c->infra)
+                        (void) pod_dbus_send_changed(c->pod, "Containers", NULL);
         }
         op->callback(c, r, error, op->userdata);
         container_unref(c);

@@ -35,7 +35,8 @@ static void on_started(OciOperation *operation, int r, void *userdata) {
                 /* The exit may have been seen already, for a short-lived process. */
                 if (c->state == CONTAINER_STATE_CREATED)
                         c->state = CONTAINER_STATE_RUNNING;
-                (void) container_dbus_send_changed(c, "State", "StartedAt", NULL);
+                if (!c->infra)
+                        (void) container_dbus_send_changed(c, "State", "StartedAt", NULL);
                 log_container(c, LOG_INFO, "Started container %s (%s).", c->name, c->id);
         }
         c->start_operation = oci_operation_free(c->start_operation);

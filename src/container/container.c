@@ -212,5 +212,6 @@ void container_set_exited(Container *c, int exit_code, bool oom_killed, int64_t 
         log_container(c, LOG_INFO, "Container %s (%s) exited with code %d%s.", c->name, c->id, exit_code,
                       oom_killed ? " (OOM killed)" : "");
         /* Every way an exit is noticed ends here: the exit watch, a stop, an admin's systemctl stop. */
-        (void) container_dbus_send_changed(c, "State", "ExitCode", "FinishedAt", "Reason", NULL);
+        if (!c->infra)
+                (void) container_dbus_send_changed(c, "State", "ExitCode", "FinishedAt", "Reason", NULL);
 }

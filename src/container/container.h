@@ -160,6 +160,9 @@ typedef struct Container {
         struct ContainerWaiter *waiters;        /* stop and remove calls waiting for the exit */
         struct sd_event_source *exit_timer;     /* stopped, but the exit file is late */
         bool removing;
+        /* The pod's pause process: its id is the pod's, it stays out of the store (CRI and D-Bus
+         * never see it) and is reached through the pod. */
+        bool infra;
 } Container;
 
 int container_new(struct Manager *m, struct Pod *pod, ContainerConfig *config, Container **ret);

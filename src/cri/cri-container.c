@@ -298,7 +298,9 @@ static int config_from_proto(Manager *m, const Runtime__V1__ContainerConfig *in,
         }
 
         c->seccomp_mode = CONTAINER_SECCOMP_UNCONFINED;
-        c->pid_mode = OCI_PID_MODE_CONTAINER;
+        /* CRI's default (POD, 0) as CRI-O reads it: the pod's infra namespace, the container's own
+         * when the pod runs no infra process. */
+        c->pid_mode = OCI_PID_MODE_POD;
         if (!lin)
                 return 0;
         if (lin->resources) {

@@ -370,14 +370,6 @@ int cri_pod_run(GrpcCall *call, const uint8_t *message, size_t size, void *userd
         r = pod_new(m, &config, &p);
         if (r < 0)
                 goto fail;
-        /* Decided after pod_new() (which takes config) so the own slice can carry the id. */
-        if (pod_needs_infra(p, m->config->drop_infra_ctr)) {
-                pod_sysctls_free(sysctls, n_sysctls);
-                return grpc_call_finishf(call, GRPC_STATUS_UNIMPLEMENTED,
-                                         "pod %s needs an infra (pause) process (%s), which crio cannot run yet",
-                                         p->name, m->config->drop_infra_ctr ? "POD-level PID namespace" :
-                                         "drop_infra_ctr = false");
-        }
         if (!m->systemd) {
                 pod_sysctls_free(sysctls, n_sysctls);
                 return grpc_call_finish(call, GRPC_STATUS_UNAVAILABLE, "crio has no connection to systemd");

@@ -2,6 +2,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "container.h"
 #include "pod-json.h"
 
 static void add_string(JsonBuilder *b, const char *key, const char *value) {
@@ -43,9 +44,9 @@ int pod_info_to_json(const Pod *p, char **ret) {
         json_builder_set_member_name(b, "sliceCreated");
         json_builder_add_boolean_value(b, p->slice_created);
         add_string(b, "cgroupParent", p->config.cgroup_parent);
-        /* No pause process runs with drop_infra_ctr: CRI-O reports pid 0 then. */
+        /* The pause process's; a pod without one (drop_infra_ctr) reports 0, as CRI-O does. */
         json_builder_set_member_name(b, "pid");
-        json_builder_add_int_value(b, 0);
+        json_builder_add_int_value(b, p->infra ? p->infra->pid : 0);
 
         json_builder_set_member_name(b, "namespaces");
         json_builder_begin_object(b);

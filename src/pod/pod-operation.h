@@ -37,6 +37,8 @@ struct PodOperation {
         /* What is under way right now. */
         struct SystemdRequest *systemd_request;
         struct CniOperation *cni_operation;
+        struct ImagePullWaiter *pull_waiter;    /* RUN: the pause image */
+        bool infra_pending;                     /* an infra container call awaits its callback */
 
         /* RUN: the sysctls, applied when the namespaces are pinned. */
         PodSysctl *sysctls;

@@ -17,6 +17,7 @@
  * its namespaces, stops the slice if crio started it, deletes its directory and forgets it. */
 enum {
         REMOVE_STEP_CONTAINERS, /* async */
+        REMOVE_STEP_INFRA,      /* async */
         REMOVE_STEP_NETWORK,    /* async */
         REMOVE_STEP_NAMESPACES,
         REMOVE_STEP_SLICE,      /* async */
@@ -55,6 +56,18 @@ static void on_containers_removed(Pod *p, int r, void *userdata) {
         pod_remove_next(op);
 }
 
+static void on_infra_removed(Container *c, int r, const char *error, void *userdata) {
+        PodOperation *op = userdata;
+        Pod *p = op->pod;
+
+        if (r < 0)
+                (void) pod_operation_fail(op, r, "removing the infra container of pod %s: %s", p->name,
+                                          error ?: strerror(-r));
+        else
+                p->infra = container_unref(p->infra);
+        pod_remove_next(op);
+}
+
 void pod_remove_next(PodOperation *op) {
         Pod *p = op->pod;
         int r;
@@ -67,6 +80,10 @@ void pod_remove_next(PodOperation *op) {
                 switch (op->step++) {
                 case REMOVE_STEP_CONTAINERS:
                         if (pod_containers_stop(p, /* remove= */ true, on_containers_removed, op) >= 0)
+                                return;
+                        break;
+                case REMOVE_STEP_INFRA:
+                        if (p->infra && container_remove(p->infra, on_infra_removed, op) >= 0)
                                 return;
                         break;
                 case REMOVE_STEP_NETWORK:

@@ -5,12 +5,15 @@
 #include "fileio.h"
 #include "cni-watch.h"
 #include "config.h"
+#include "container-manager.h"
+#include "image-pull.h"
 #include "log.h"
 #include "manager.h"
 #include "manager-dbus.h"
 #include "pod-files.h"
 #include "pod-namespaces.h"
 #include "pod-network.h"
+#include "pod-dbus.h"
 #include "pod-operation.h"
 #include "pod-slice.h"
 #include "pod-store.h"
@@ -28,11 +31,16 @@ enum {
         RUN_STEP_NETWORK,       /* sent here: CNI needs the netns, not the slice */
         RUN_STEP_WAIT_SLICE,
         RUN_STEP_WAIT_NETWORK,
+        RUN_STEP_INFRA_IMAGE,   /* the steps of a pod that needs an infra container: async */
+        RUN_STEP_INFRA_CREATE,
+        RUN_STEP_INFRA_START,
+        RUN_STEP_WAIT_INFRA,
         RUN_STEP_WATCH,
         RUN_STEP_DONE,
 };
 
 enum {
+        ROLLBACK_INFRA,         /* async */
         ROLLBACK_NETWORK,       /* async */
         ROLLBACK_NAMESPACES,
         ROLLBACK_SLICE,         /* async */
@@ -161,6 +169,92 @@ static int run_network(PodOperation *op) {
         return 1;
 }
 
+static void on_pause_image_pulled(int error, const char *message, const ImageRecord *image, void *userdata) {
+        PodOperation *op = userdata;
+
+        op->pull_waiter = NULL;
+        op->infra_pending = false;
+        if (error < 0)
+                (void) pod_operation_fail(op, error, "pulling the pause image %s: %s",
+                                          op->pod->manager->config->pause_image, message ?: strerror(-error));
+        if (op->waiting)
+                pod_run_next(op);
+}
+
+/* The pause image, pulled when it is missing, as CRI-O does, with pause_image_auth_file's credentials. */
+static int run_infra_image(PodOperation *op) {
+        Manager *m = op->pod->manager;
+        const char *image = m->config->pause_image, *auth_file = m->config->pause_image_auth_file;
+        _cleanup_(registry_credentials_freep) RegistryCredentials *credentials = NULL;
+        _cleanup_(reference_freep) Reference *ref = NULL;
+        ImageRecord *record;
+        int r;
+
+        if (!m->image_puller)
+                return pod_operation_fail(op, -ENXIO, "crio has no image store for the pause image");
+        r = image_puller_find(m->image_puller, image, &record);
+        if (r >= 0)
+                return 0;
+        if (r != -ENOENT)
+                return pod_operation_fail(op, r, "looking up the pause image %s: %s", image, strerror(-r));
+        if (auth_file && *auth_file && reference_parse(image, &ref, NULL) >= 0) {
+                r = auth_file_lookup(auth_file, ref, &credentials);
+                if (r < 0)
+                        log_pod_errno(op->pod, LOG_WARNING, r, "Failed to read %s, pulling %s without it: %m",
+                                      auth_file, image);
+        }
+        log_pod(op->pod, LOG_INFO, "Pulling the pause image %s.", image);
+        r = image_puller_pull(m->image_puller, image, credentials, on_pause_image_pulled, op, &op->pull_waiter);
+        if (r < 0)
+                return pod_operation_fail(op, r, "pulling the pause image %s: %s", image, strerror(-r));
+        op->infra_pending = true;
+        return 1;
+}
+
+static void on_infra_created(Container *c, int r, const char *error, void *userdata) {
+        PodOperation *op = userdata;
+        Pod *p = op->pod;
+
+        op->infra_pending = false;
+        if (r < 0) {
+                /* The create undid itself. */
+                p->infra = container_unref(p->infra);
+                (void) pod_operation_fail(op, r, "%s", error ?: strerror(-r));
+        }
+        if (op->waiting)
+                pod_run_next(op);
+}
+
+static int run_infra_create(PodOperation *op) {
+        Pod *p = op->pod;
+        _cleanup_free_ char *error = NULL;
+        int r;
+
+        r = container_create_infra(p->manager, p, on_infra_created, op, &p->infra, &error);
+        if (r < 0)
+                return pod_operation_fail(op, r, "creating the infra container: %s", error ?: strerror(-r));
+        op->infra_pending = true;
+        return 1;
+}
+
+static void on_infra_started(Container *c, int r, const char *error, void *userdata) {
+        PodOperation *op = userdata;
+
+        op->infra_pending = false;
+        if (r < 0)
+                (void) pod_operation_fail(op, r, "%s", error ?: strerror(-r));
+        if (op->waiting)
+                pod_run_next(op);
+}
+
+void pod_infra_exited(Pod *p) {
+        if (p->state != POD_STATE_READY)
+                return;
+        log_pod(p, LOG_WARNING, "The infra container of pod %s exited, the pod is not ready.", p->name);
+        p->state = POD_STATE_NOTREADY;
+        (void) pod_dbus_send_changed(p, "State", NULL);
+}
+
 void pod_run_next(PodOperation *op) {
         Pod *p = op->pod;
         int r;
@@ -194,6 +288,35 @@ void pod_run_next(PodOperation *op) {
                                 op->waiting = true;
                                 return;
                         }
+                        break;
+                case RUN_STEP_INFRA_IMAGE:
+                case RUN_STEP_INFRA_CREATE:
+                case RUN_STEP_INFRA_START:
+                case RUN_STEP_WAIT_INFRA:
+                        /* Each step waits for the one before it. */
+                        if (op->infra_pending) {
+                                op->step--;
+                                op->waiting = true;
+                                return;
+                        }
+                        if (!pod_needs_infra(p, p->manager->config->drop_infra_ctr))
+                                break;
+                        if (op->step - 1 == RUN_STEP_INFRA_IMAGE)
+                                (void) run_infra_image(op);
+                        else if (op->step - 1 == RUN_STEP_INFRA_CREATE)
+                                (void) run_infra_create(op);
+                        else if (op->step - 1 == RUN_STEP_INFRA_START) {
+                                r = container_start(p->infra, on_infra_started, op);
+                                if (r < 0)
+                                        (void) pod_operation_fail(op, r, "starting the infra container: %s",
+                                                                  strerror(-r));
+                                else
+                                        op->infra_pending = true;
+                        } else if (p->infra->state != CONTAINER_STATE_RUNNING)
+                                /* pause_command missing from the image, or gone at once. */
+                                (void) pod_operation_fail(op, -ESRCH, "the infra container of pod %s exited "
+                                                          "right after its start (exit code %d)", p->name,
+                                                          p->infra->exit_code);
                         break;
                 case RUN_STEP_WATCH:
                         r = pod_slice_watch(p);
@@ -256,12 +379,41 @@ static void on_rollback_slice(int r, const char *result, void *userdata) {
         rollback_next(op);
 }
 
+static void on_rollback_infra(Container *c, int r, const char *error, void *userdata) {
+        PodOperation *op = userdata;
+        Pod *p = op->pod;
+
+        if (r < 0)
+                log_pod_errno(p, LOG_WARNING, r, "Failed to remove the infra container of pod %s, ignoring: %s",
+                              p->name, error ?: strerror(-r));
+        p->infra = container_unref(p->infra);
+        rollback_next(op);
+}
+
 static void rollback_next(PodOperation *op) {
         Pod *p = op->pod;
         int r;
 
         for (;;)
                 switch (op->step++) {
+                case ROLLBACK_INFRA:
+                        op->pull_waiter = image_pull_waiter_cancel(op->pull_waiter);
+                        /* A create or start under way: what it made is known at its end. */
+                        if (op->infra_pending && p->infra) {
+                                op->step--;
+                                op->waiting = true;
+                                return;
+                        }
+                        op->infra_pending = false;
+                        if (!p->infra)
+                                break;
+                        r = container_remove(p->infra, on_rollback_infra, op);
+                        if (r >= 0)
+                                return;
+                        log_pod_errno(p, LOG_WARNING, r, "Failed to remove the infra container of pod %s, ignoring: %m",
+                                      p->name);
+                        p->infra = container_unref(p->infra);
+                        break;
                 case ROLLBACK_NETWORK:
                         if (op->cni_operation) {
                                 /* An ADD still under way is cut off; DEL undoes what it did. */

@@ -12,6 +12,7 @@
  * pod stays, NOTREADY, with its namespaces, until it is removed. A second stop finds nothing left to do. */
 enum {
         STOP_STEP_CONTAINERS,   /* async */
+        STOP_STEP_INFRA,        /* async: after the containers, as CRI-O */
         STOP_STEP_NETWORK,      /* async */
         STOP_STEP_DONE,
 };
@@ -50,6 +51,15 @@ static void on_containers_stopped(Pod *p, int r, void *userdata) {
         pod_stop_next(op);
 }
 
+static void on_infra_stopped(Container *c, int r, const char *error, void *userdata) {
+        PodOperation *op = userdata;
+
+        if (r < 0)
+                (void) pod_operation_fail(op, r, "stopping the infra container of pod %s: %s", op->pod->name,
+                                          error ?: strerror(-r));
+        pod_stop_next(op);
+}
+
 void pod_stop_next(PodOperation *op) {
         Pod *p = op->pod;
 
@@ -59,6 +69,10 @@ void pod_stop_next(PodOperation *op) {
         switch (op->step++) {
         case STOP_STEP_CONTAINERS:
                 if (pod_containers_stop(p, /* remove= */ false, on_containers_stopped, op) >= 0)
+                        return;
+                _fallthrough_;
+        case STOP_STEP_INFRA:
+                if (p->infra && container_terminate(p->infra, 0, on_infra_stopped, op) >= 0)
                         return;
                 _fallthrough_;
         case STOP_STEP_NETWORK:

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <string.h>
 
+#include "container.h"
 #include "pod-store.h"
 
 int pod_store_new(PodStore **ret) {
@@ -26,8 +27,13 @@ PodStore *pod_store_free(PodStore *s) {
 
         if (!s)
                 return NULL;
-        while (hashmap_iterate(s->by_id, &state, NULL, &v))
-                pod_unref(v);
+        while (hashmap_iterate(s->by_id, &state, NULL, &v)) {
+                Pod *p = v;
+
+                /* The infra container holds the pod: let go of it first. */
+                p->infra = container_unref(p->infra);
+                pod_unref(p);
+        }
         hashmap_free(s->by_id);
         hashmap_free(s->by_name);
         return mfree(s);

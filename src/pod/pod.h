@@ -14,6 +14,7 @@ struct Manager;
 struct SystemdRequest;
 struct UnitWatch;
 struct CniOperation;
+struct Container;
 
 typedef enum PodState {
         POD_STATE_CREATING,     /* RunPodSandbox under way: not visible through CRI yet */
@@ -124,6 +125,11 @@ typedef struct Pod {
         char **ips;             /* NULL-terminated */
         bool network_up;
 
+        /* The pause process of a pod that needs one (pod_needs_infra()), NULL otherwise: a
+         * container kept out of the container store, holding a reference to the pod in turn (the
+         * remove, a failed run or the store's end drops ours). */
+        struct Container *infra;
+
         /* The operation under way, at most one at a time (run, stop or remove). */
         struct PodOperation *operation;
         struct PodOperation *queue;     /* operations waiting for it */
@@ -147,6 +153,8 @@ const char *pod_strv_pair_get(char *const *pairs, const char *key) _pure_;
  * drop_infra_ctr off, as CRI-O decides. */
 bool pod_needs_infra(const Pod *p, bool drop_infra_ctr) _pure_;
 bool pod_is_host_network(const Pod *p) _pure_;
+/* The infra process exited (the exit watch): a READY pod is NOTREADY from then on, as in CRI-O. */
+void pod_infra_exited(Pod *p);
 bool pod_is_host_ipc(const Pod *p) _pure_;
 
 /* Journal lines about the pod carry POD_ID, POD_NAME and POD_NAMESPACE. */

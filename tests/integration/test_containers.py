@@ -49,12 +49,16 @@ def build_image(host, work, reg, tag="test/busybox:latest"):
                 cp /bin/busybox {root}/bin/busybox
                 for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox {root}/bin/$a; done
                 chmod 1777 {root}/tmp
+                printf '#!/bin/sh\\nexec sleep 2147483647\\n' > {root}/bin/pause && chmod 755 {root}/bin/pause
                 """))
         host.write_file(f"{root}/etc/passwd", PASSWD)
         host.write_file(f"{root}/etc/group", GROUP)
         sh(host, f"python3 {work}/mkimage.py {work}/oci bb amd64 - {root} && "
                  f"skopeo --insecure-policy copy -q --dest-tls-verify=false oci:{work}/oci:bb docker://{reg}/{tag}",
            timeout=300)
+
+
+PAUSE_IMAGE = f"{REG}/test/pause:latest"
 
 
 def restart_crio(host):
@@ -75,12 +79,18 @@ def host(testhost):
         testhost.write_file(f"{WORK}/registry.yml", registry_config(f"{WORK}/storage", PORT))
         start_service(testhost, "crio-test-ctr-registry", ["docker-registry", "serve", f"{WORK}/registry.yml"], PORT)
         build_image(testhost, WORK, REG)
+        # The pause image: the same busybox under a name crio pulls itself, for the first pod needing it.
+        sh(testhost, f"skopeo --insecure-policy copy -q --dest-tls-verify=false oci:{WORK}/oci:bb docker://{PAUSE_IMAGE}",
+           timeout=300)
         crun = shutil.which("crun") or "/usr/bin/crun"
         testhost.write_file(DROP_IN, textwrap.dedent(f"""
                 [crio.runtime]
                 default_env = ["FROM_CONFIG=yes"]
                 [crio.runtime.runtimes.crun]
                 runtime_path = "{crun}"
+                [crio.image]
+                pause_image = "{PAUSE_IMAGE}"
+                pause_command = "/bin/pause"
                 """))
         restart_crio(testhost)
         with CriClient(testhost.crio_socket()) as c:
@@ -467,3 +477,65 @@ def test_pod_stop_and_remove_take_containers(host, cri):
         assert {status(cri, x).state for x in (a, b)} == {cri.pb.CONTAINER_EXITED}
         cri.runtime.RemovePodSandbox(cri.pb.RemovePodSandboxRequest(pod_sandbox_id=pod_id), timeout=90)
         assert len(cri.runtime.ListContainers(cri.pb.ListContainersRequest()).containers) == 0
+
+
+def test_pod_pid_namespace_infra(host, cri):
+        """A POD-level PID namespace: the pause process (pulled, hidden from CRI) is PID 1 for every container."""
+        pb = cri.pb
+        config = pod_config(cri, "infra")
+        config.linux.security_context.namespace_options.pid = pb.POD
+        pod_id = cri.runtime.RunPodSandbox(pb.RunPodSandboxRequest(config=config), timeout=120).pod_sandbox_id
+        # CRI-O's infra container carries the pod's id; its scope is in the pod's slice.
+        scope = f"crio-{pod_id}.scope"
+        props = show(host, scope, "ActiveState", "Slice", "MainPID")
+        assert props["ActiveState"] == "active" and props["Slice"] == f"crio-{pod_id}.slice"
+        info = json.loads(cri.runtime.PodSandboxStatus(pb.PodSandboxStatusRequest(pod_sandbox_id=pod_id,
+                                                                                  verbose=True)).info["info"])
+        assert info["pid"] > 0
+        pause_pid = info["pid"]
+        assert "sleep" in host.run(["cat", f"/proc/{pause_pid}/cmdline"]).stdout
+
+        # As kubelet asks for it, and by CRI's default (no namespace options).
+        linux = pb.LinuxContainerConfig()
+        linux.security_context.namespace_options.pid = pb.POD
+        a = run(cri, pod_id, config, "a", "sleep 1000", linux=linux)
+        b = run(cri, pod_id, config, "b", "sleep 2000")
+        # Hidden: neither a container of CRI nor reachable by its id.
+        ids = {c.id for c in cri.runtime.ListContainers(pb.ListContainersRequest()).containers}
+        assert pod_id not in ids and {a, b} <= ids
+        with pytest.raises(grpc.RpcError) as e:
+                status(cri, pod_id)
+        assert e.value.code() == grpc.StatusCode.NOT_FOUND
+
+        # One PID namespace: PID 1 is the pause process, each container sees the other.
+        for ctr, other in ((a, "sleep 2000"), (b, "sleep 1000")):
+                out = exec_sync(cri, ctr, ["ps", "-o", "pid,args"]).stdout.decode()
+                lines = {line.split(None, 1)[0]: line.split(None, 1)[1] for line in out.splitlines()[1:] if line.strip()}
+                assert lines["1"].startswith("sleep 2147483647"), out
+                assert any(v.startswith(other) for v in lines.values()), out
+
+        cri.runtime.StopPodSandbox(pb.StopPodSandboxRequest(pod_sandbox_id=pod_id), timeout=90)
+        assert show(host, scope, "ActiveState")["ActiveState"] == "inactive"
+        assert host.run(["kill", "-0", str(pause_pid)], check=False).returncode != 0
+        pods = cri.runtime.ListPodSandbox(pb.ListPodSandboxRequest()).items
+        assert [p.state for p in pods if p.id == pod_id] == [pb.SANDBOX_NOTREADY]
+        cri.runtime.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=pod_id), timeout=90)
+        for unit in (scope, f"crio-conmon-{pod_id}.scope", f"crio-{a}.scope", f"crio-{pod_id}.slice"):
+                assert show(host, unit, "ActiveState")["ActiveState"] == "inactive", unit
+        assert not cri.runtime.ListContainers(pb.ListContainersRequest()).containers
+
+
+def test_infra_exit_makes_pod_notready(host, cri):
+        """drop_infra_ctr aside, a pod needing infra goes NOTREADY when its pause process dies, as in CRI-O."""
+        pb = cri.pb
+        config = pod_config(cri, "infradie")
+        config.linux.security_context.namespace_options.pid = pb.POD
+        pod_id = cri.runtime.RunPodSandbox(pb.RunPodSandboxRequest(config=config), timeout=120).pod_sandbox_id
+        info = json.loads(cri.runtime.PodSandboxStatus(pb.PodSandboxStatusRequest(pod_sandbox_id=pod_id,
+                                                                                  verbose=True)).info["info"])
+        host.run(["kill", "-9", str(info["pid"])])
+        wait_for(lambda: cri.runtime.PodSandboxStatus(pb.PodSandboxStatusRequest(pod_sandbox_id=pod_id)).status.state
+                 == pb.SANDBOX_NOTREADY, what="the pod to be NOTREADY")
+        cri.runtime.StopPodSandbox(pb.StopPodSandboxRequest(pod_sandbox_id=pod_id), timeout=90)
+        cri.runtime.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=pod_id), timeout=90)
+        assert show(host, f"crio-{pod_id}.scope", "ActiveState")["ActiveState"] == "inactive"

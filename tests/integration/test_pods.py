@@ -23,6 +23,7 @@ PLUGIN_DIR = "/usr/lib/cni"
 TEST_PLUGIN_DIR = "/usr/local/lib/cni-test"
 NET_DIR = "/etc/cni/net.d"
 DROP_IN = "/etc/crio/crio.conf.d/50-test-pods.conf"
+PAUSE_IMAGE = "127.0.0.1:9/missing/pause:latest"
 BRIDGE = "cni-pods0"
 GATEWAY = "10.78.0.1"
 IPAM_DIR = "/run/cni-pods-ipam"
@@ -139,8 +140,11 @@ def host(testhost):
         testhost.write_file(f"{NET_DIR}/99-loopback.conf", json.dumps(LOOPBACK))
         testhost.write_file(f"{TEST_PLUGIN_DIR}/failer", FAILER, mode=0o755)
         testhost.write_file(f"{TEST_PLUGIN_DIR}/hanger", HANGER, mode=0o755)
+        # A pause image nothing serves: pods that need one fail at the pull (test_containers.py runs them).
         testhost.write_file(DROP_IN, "[crio.network]\n"
-                            f"plugin_dirs = [\"{PLUGIN_DIR}\", \"{TEST_PLUGIN_DIR}\"]\n")
+                            f"plugin_dirs = [\"{PLUGIN_DIR}\", \"{TEST_PLUGIN_DIR}\"]\n"
+                            "[crio.image]\n"
+                            f"pause_image = \"{PAUSE_IMAGE}\"\n")
         restart_crio(testhost)
         yield testhost
         testhost.run(f"rm -f {DROP_IN} {NET_DIR}/10-crio-pods.conflist {NET_DIR}/99-loopback.conf "
@@ -378,12 +382,15 @@ def test_validation(host, cri):
         with pytest.raises(grpc.RpcError) as e:
                 cri.runtime.RunPodSandbox(pb.RunPodSandboxRequest(config=pb.PodSandboxConfig()))
         assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-        # A POD-level PID namespace needs a pause process, which crio does not run yet.
+        # A POD-level PID namespace needs a pause process: its image cannot be pulled here, and the
+        # failed run leaves nothing behind (network, pins, slice).
+        before = footprint(host)
         cfg = pod_config(cri, "sharedpid")
         cfg.linux.security_context.namespace_options.pid = pb.POD
         with pytest.raises(grpc.RpcError) as e:
-                cri.runtime.RunPodSandbox(pb.RunPodSandboxRequest(config=cfg))
-        assert e.value.code() == grpc.StatusCode.UNIMPLEMENTED
+                cri.runtime.RunPodSandbox(pb.RunPodSandboxRequest(config=cfg), timeout=60)
+        assert "pause image" in e.value.details() and PAUSE_IMAGE in e.value.details(), e.value.details()
+        wait_for(lambda: footprint(host) == before, what="rollback")
 
 
 def test_slice_limits_update_and_systemctl_stop(host, cri):
