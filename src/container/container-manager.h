@@ -68,3 +68,6 @@ typedef struct ContainerWaiter ContainerWaiter;
 int container_wait_exit(Container *c, uint64_t timeout_usec, ContainerCallback callback, void *userdata);
 /* Runs the waiters (after container_set_exited()). */
 void container_notify_exit(Container *c);
+/* Forgets the waiters without running them (the container is freed with calls pending, at exit:
+ * their owners drop them on their side). */
+void container_drop_waiters(Container *c);

@@ -40,6 +40,15 @@ static void waiters_run(Container *c, int r, const char *error) {
         container_unref(c);
 }
 
+void container_drop_waiters(Container *c) {
+        while (c->waiters) {
+                ContainerWaiter *w = c->waiters;
+
+                c->waiters = w->next;
+                free(w);
+        }
+}
+
 void container_notify_exit(Container *c) {
         c->exit_timer = sd_event_source_disable_unref(c->exit_timer);
         waiters_run(c, 0, NULL);

@@ -9,6 +9,7 @@
 
 #include "conmon.h"
 #include "container-dbus.h"
+#include "container-manager.h"
 #include "container-stop.h"
 #include "container.h"
 #include "exit-watch.h"
@@ -166,6 +167,7 @@ Container *container_ref(Container *c) {
 }
 
 static Container *container_free(Container *c) {
+        container_drop_waiters(c);
         sd_event_source_disable_unref(c->exit_timer);
         conmon_free(c->conmon);
         oci_operation_free(c->start_operation);
