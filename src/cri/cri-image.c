@@ -96,7 +96,9 @@ static int select_images(Manager *m, const Runtime__V1__ImageFilter *filter, Ima
         list = calloc(MAX(n, 1U), sizeof(ImageRecord *));
         if (!list)
                 return -ENOMEM;
-        memcpy(list, all, n * sizeof(ImageRecord *));
+        /* An empty store may hand back NULL, which memcpy() must not see even for zero bytes. */
+        if (n > 0)
+                memcpy(list, all, n * sizeof(ImageRecord *));
         *ret = list;
         *ret_n = n;
         return 0;
