@@ -17,16 +17,40 @@ ProtobufCMessage *cri_call_unpack(GrpcCall *call, const ProtobufCMessageDescript
         return m;
 }
 
-int cri_call_reply(GrpcCall *call, const ProtobufCMessage *reply) {
-        _cleanup_free_ uint8_t *buf = NULL;
+static int pack_message(const ProtobufCMessage *message, uint8_t **ret, size_t *ret_size) {
         size_t size;
+        uint8_t *buf;
 
-        size = protobuf_c_message_get_packed_size(reply);
+        size = protobuf_c_message_get_packed_size(message);
         /* malloc(0) may return NULL; always ask for at least one byte. */
         buf = malloc(size ?: 1);
         if (!buf)
                 return -ENOMEM;
-        (void) protobuf_c_message_pack(reply, buf);
+        (void) protobuf_c_message_pack(message, buf);
+        *ret = buf;
+        *ret_size = size;
+        return 0;
+}
+
+int cri_call_send(GrpcCall *call, const ProtobufCMessage *message) {
+        _cleanup_free_ uint8_t *buf = NULL;
+        size_t size;
+        int r;
+
+        r = pack_message(message, &buf, &size);
+        if (r < 0)
+                return r;
+        return grpc_call_send(call, buf, size);
+}
+
+int cri_call_reply(GrpcCall *call, const ProtobufCMessage *reply) {
+        _cleanup_free_ uint8_t *buf = NULL;
+        size_t size;
+        int r;
+
+        r = pack_message(reply, &buf, &size);
+        if (r < 0)
+                return r;
         return grpc_call_reply(call, buf, size);
 }
 

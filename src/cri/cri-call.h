@@ -12,6 +12,9 @@
 ProtobufCMessage *cri_call_unpack(GrpcCall *call, const ProtobufCMessageDescriptor *descriptor,
                                   const uint8_t *message, size_t size);
 
+/* Encodes one message and queues it (server-streaming calls send many before finishing). */
+int cri_call_send(GrpcCall *call, const ProtobufCMessage *message);
+
 /* Encodes the reply and finishes the call OK. */
 int cri_call_reply(GrpcCall *call, const ProtobufCMessage *reply);
 

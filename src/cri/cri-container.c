@@ -731,19 +731,10 @@ static int list_reply(GrpcCall *call, Manager *m, const Runtime__V1__ContainerFi
         } else if (r >= 0) {
                 for (size_t i = 0; i < n && r >= 0; i += CRI_CONTAINER_STREAM_BATCH) {
                         Runtime__V1__StreamContainersResponse reply = RUNTIME__V1__STREAM_CONTAINERS_RESPONSE__INIT;
-                        _cleanup_free_ uint8_t *buf = NULL;
-                        size_t packed;
 
                         reply.n_containers = MIN(n - i, (size_t) CRI_CONTAINER_STREAM_BATCH);
                         reply.containers = pointers + i;
-                        packed = protobuf_c_message_get_packed_size(&reply.base);
-                        buf = malloc(packed ?: 1);
-                        if (!buf) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        (void) protobuf_c_message_pack(&reply.base, buf);
-                        r = grpc_call_send(call, buf, packed);
+                        r = cri_call_send(call, &reply.base);
                 }
                 if (r >= 0)
                         r = grpc_call_finish(call, GRPC_STATUS_OK, NULL);
@@ -1162,20 +1153,10 @@ static void stats_reply(CriStatsCall *c) {
                 r = cri_call_reply(c->call, &reply.base);
         } else if (c->kind == CRI_STATS_STREAM) {
                 Runtime__V1__StreamContainerStatsResponse reply = RUNTIME__V1__STREAM_CONTAINER_STATS_RESPONSE__INIT;
-                _cleanup_free_ uint8_t *buf = NULL;
-                size_t packed;
 
                 reply.n_container_stats = n;
                 reply.container_stats = pointers;
-                packed = protobuf_c_message_get_packed_size(&reply.base);
-                buf = malloc(packed ?: 1);
-                r = buf ? 0 : -ENOMEM;
-                if (r >= 0) {
-                        (void) protobuf_c_message_pack(&reply.base, buf);
-                        r = grpc_call_send(c->call, buf, packed);
-                }
-                if (r >= 0)
-                        r = grpc_call_finish(c->call, GRPC_STATUS_OK, NULL);
+                r = cri_call_reply(c->call, &reply.base);
         } else if (n == 0)
                 r = grpc_call_finishf(c->call, GRPC_STATUS_UNKNOWN, "reading the accounting of container %s failed",
                                       c->items[0].container->id);

@@ -127,19 +127,10 @@ static int images_reply(GrpcCall *call, Manager *m, ImageRecord **list, size_t n
         } else if (r >= 0) {
                 for (size_t i = 0; i < n && r >= 0; i += CRI_IMAGE_STREAM_BATCH) {
                         Runtime__V1__StreamImagesResponse reply = RUNTIME__V1__STREAM_IMAGES_RESPONSE__INIT;
-                        _cleanup_free_ uint8_t *buf = NULL;
-                        size_t size;
 
                         reply.n_images = MIN(n - i, (size_t) CRI_IMAGE_STREAM_BATCH);
                         reply.images = pointers + i;
-                        size = protobuf_c_message_get_packed_size(&reply.base);
-                        buf = malloc(size ?: 1);
-                        if (!buf) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        (void) protobuf_c_message_pack(&reply.base, buf);
-                        r = grpc_call_send(call, buf, size);
+                        r = cri_call_send(call, &reply.base);
                 }
                 if (r >= 0)
                         r = grpc_call_finish(call, GRPC_STATUS_OK, NULL);

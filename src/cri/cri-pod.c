@@ -633,19 +633,10 @@ static int list_reply(GrpcCall *call, Manager *m, const Runtime__V1__PodSandboxF
         } else if (r >= 0) {
                 for (size_t i = 0; i < n && r >= 0; i += CRI_POD_STREAM_BATCH) {
                         Runtime__V1__StreamPodSandboxesResponse reply = RUNTIME__V1__STREAM_POD_SANDBOXES_RESPONSE__INIT;
-                        _cleanup_free_ uint8_t *buf = NULL;
-                        size_t packed;
 
                         reply.n_pod_sandboxes = MIN(n - i, (size_t) CRI_POD_STREAM_BATCH);
                         reply.pod_sandboxes = pointers + i;
-                        packed = protobuf_c_message_get_packed_size(&reply.base);
-                        buf = malloc(packed ?: 1);
-                        if (!buf) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        (void) protobuf_c_message_pack(&reply.base, buf);
-                        r = grpc_call_send(call, buf, packed);
+                        r = cri_call_send(call, &reply.base);
                 }
                 if (r >= 0)
                         r = grpc_call_finish(call, GRPC_STATUS_OK, NULL);
