@@ -49,35 +49,16 @@ static int pairs_from_entries(void *const *entries, size_t n, char ***ret) {
         return 0;
 }
 
-#define DEFINE_ENTRIES(func, Type, init)                                                     \
-        static Type **func(char *const *pairs, size_t *ret_n) {                              \
-                size_t n = strv_length(pairs) / 2;                                           \
-                Type **l = calloc(1, n * (sizeof(Type *) + sizeof(Type)) + 1);               \
-                Type *e;                                                                     \
-                                                                                             \
-                if (!l)                                                                      \
-                        return NULL;                                                         \
-                e = (Type *) (l + n);                                                        \
-                for (size_t i = 0; i < n; i++) {                                             \
-                        e[i] = (Type) init;                                                  \
-                        e[i].key = pairs[2 * i];                                             \
-                        e[i].value = pairs[2 * i + 1];                                       \
-                        l[i] = &e[i];                                                        \
-                }                                                                            \
-                *ret_n = n;                                                                  \
-                return l;                                                                    \
-        }
-
-DEFINE_ENTRIES(container_labels, Runtime__V1__Container__LabelsEntry, RUNTIME__V1__CONTAINER__LABELS_ENTRY__INIT)
-DEFINE_ENTRIES(container_annotations, Runtime__V1__Container__AnnotationsEntry,
+CRI_DEFINE_MAP_ENTRIES(container_labels, Runtime__V1__Container__LabelsEntry, RUNTIME__V1__CONTAINER__LABELS_ENTRY__INIT)
+CRI_DEFINE_MAP_ENTRIES(container_annotations, Runtime__V1__Container__AnnotationsEntry,
                RUNTIME__V1__CONTAINER__ANNOTATIONS_ENTRY__INIT)
-DEFINE_ENTRIES(status_labels, Runtime__V1__ContainerStatus__LabelsEntry,
+CRI_DEFINE_MAP_ENTRIES(status_labels, Runtime__V1__ContainerStatus__LabelsEntry,
                RUNTIME__V1__CONTAINER_STATUS__LABELS_ENTRY__INIT)
-DEFINE_ENTRIES(status_annotations, Runtime__V1__ContainerStatus__AnnotationsEntry,
+CRI_DEFINE_MAP_ENTRIES(status_annotations, Runtime__V1__ContainerStatus__AnnotationsEntry,
                RUNTIME__V1__CONTAINER_STATUS__ANNOTATIONS_ENTRY__INIT)
-DEFINE_ENTRIES(attributes_labels, Runtime__V1__ContainerAttributes__LabelsEntry,
+CRI_DEFINE_MAP_ENTRIES(attributes_labels, Runtime__V1__ContainerAttributes__LabelsEntry,
                RUNTIME__V1__CONTAINER_ATTRIBUTES__LABELS_ENTRY__INIT)
-DEFINE_ENTRIES(attributes_annotations, Runtime__V1__ContainerAttributes__AnnotationsEntry,
+CRI_DEFINE_MAP_ENTRIES(attributes_annotations, Runtime__V1__ContainerAttributes__AnnotationsEntry,
                RUNTIME__V1__CONTAINER_ATTRIBUTES__ANNOTATIONS_ENTRY__INIT)
 
 static int strv_from_array(char *const *a, size_t n, char ***ret) {

@@ -42,36 +42,16 @@ static int pairs_from_entries(void *const *entries, size_t n, char ***ret) {
         return 0;
 }
 
-/* One allocation holds the pointer array and the entries it points to; free() it. */
-#define DEFINE_ENTRIES(func, Type, init)                                                     \
-        static Type **func(char *const *pairs, size_t *ret_n) {                              \
-                size_t n = strv_length(pairs) / 2;                                           \
-                Type **l = calloc(1, n * (sizeof(Type *) + sizeof(Type)) + 1);               \
-                Type *e;                                                                     \
-                                                                                             \
-                if (!l)                                                                      \
-                        return NULL;                                                         \
-                e = (Type *) (l + n);                                                        \
-                for (size_t i = 0; i < n; i++) {                                             \
-                        e[i] = (Type) init;                                                  \
-                        e[i].key = pairs[2 * i];                                             \
-                        e[i].value = pairs[2 * i + 1];                                       \
-                        l[i] = &e[i];                                                        \
-                }                                                                            \
-                *ret_n = n;                                                                  \
-                return l;                                                                    \
-        }
-
-DEFINE_ENTRIES(sandbox_labels, Runtime__V1__PodSandbox__LabelsEntry, RUNTIME__V1__POD_SANDBOX__LABELS_ENTRY__INIT)
-DEFINE_ENTRIES(sandbox_annotations, Runtime__V1__PodSandbox__AnnotationsEntry,
+CRI_DEFINE_MAP_ENTRIES(sandbox_labels, Runtime__V1__PodSandbox__LabelsEntry, RUNTIME__V1__POD_SANDBOX__LABELS_ENTRY__INIT)
+CRI_DEFINE_MAP_ENTRIES(sandbox_annotations, Runtime__V1__PodSandbox__AnnotationsEntry,
                RUNTIME__V1__POD_SANDBOX__ANNOTATIONS_ENTRY__INIT)
-DEFINE_ENTRIES(status_labels, Runtime__V1__PodSandboxStatus__LabelsEntry,
+CRI_DEFINE_MAP_ENTRIES(status_labels, Runtime__V1__PodSandboxStatus__LabelsEntry,
                RUNTIME__V1__POD_SANDBOX_STATUS__LABELS_ENTRY__INIT)
-DEFINE_ENTRIES(status_annotations, Runtime__V1__PodSandboxStatus__AnnotationsEntry,
+CRI_DEFINE_MAP_ENTRIES(status_annotations, Runtime__V1__PodSandboxStatus__AnnotationsEntry,
                RUNTIME__V1__POD_SANDBOX_STATUS__ANNOTATIONS_ENTRY__INIT)
-DEFINE_ENTRIES(attributes_labels, Runtime__V1__PodSandboxAttributes__LabelsEntry,
+CRI_DEFINE_MAP_ENTRIES(attributes_labels, Runtime__V1__PodSandboxAttributes__LabelsEntry,
                RUNTIME__V1__POD_SANDBOX_ATTRIBUTES__LABELS_ENTRY__INIT)
-DEFINE_ENTRIES(attributes_annotations, Runtime__V1__PodSandboxAttributes__AnnotationsEntry,
+CRI_DEFINE_MAP_ENTRIES(attributes_annotations, Runtime__V1__PodSandboxAttributes__AnnotationsEntry,
                RUNTIME__V1__POD_SANDBOX_ATTRIBUTES__ANNOTATIONS_ENTRY__INIT)
 
 static int strv_from_array(char *const *a, size_t n, char ***ret) {
