@@ -20,6 +20,17 @@ static void test_states(void) {
         TAP_OK(!container_state_to_string(_CONTAINER_STATE_MAX), "out of range has no name");
 }
 
+static void test_events(void) {
+        for (ContainerEvent e = 0; e < _CONTAINER_EVENT_MAX; e++) {
+                const char *name = container_event_to_string(e);
+
+                TAP_OK(name, "event %d has a name", (int) e);
+                TAP_IS_INT(container_event_from_string(name), (int) e, "%s round-trips", name);
+        }
+        TAP_IS_INT(container_event_from_string("bogus"), _CONTAINER_EVENT_INVALID, "unknown event");
+        TAP_OK(!container_event_to_string(_CONTAINER_EVENT_MAX), "out of range has no name");
+}
+
 static void test_names(void) {
         _cleanup_free_ char *name = NULL;
 
@@ -100,6 +111,7 @@ static void test_memory_stat(void) {
 
 int main(void) {
         test_states();
+        test_events();
         test_names();
         test_exec_process();
         test_resources_json();

@@ -84,6 +84,7 @@ static void on_conmon_created(Conmon *conmon, int r, void *userdata) {
                         log_container_errno(c, LOG_WARNING, r, "Failed to watch the exit of %s, ignoring: %m", c->id);
         }
         log_container(c, LOG_INFO, "Created container %s (%s) in pod %s.", c->name, c->id, c->pod->name);
+        container_changed(c, CONTAINER_EVENT_CREATED);
         op->callback(c, 0, NULL, op->userdata);
         create_free(op);
 }

@@ -187,6 +187,7 @@ static void remove_finish(ContainerRemove *op, int r, const char *error) {
                 /* Announced while the object can still be found, the pod's list after it is gone. */
                 if (!c->infra)
                         (void) container_dbus_send_removed(c);
+                container_changed(c, CONTAINER_EVENT_DELETED);
                 container_store_remove(m, c);
                 if (!c->infra)
                         (void) pod_dbus_send_changed(c->pod, "Containers", NULL);

@@ -38,6 +38,7 @@ static void on_started(OciOperation *operation, int r, void *userdata) {
                 if (!c->infra)
                         (void) container_dbus_send_changed(c, "State", "StartedAt", NULL);
                 log_container(c, LOG_INFO, "Started container %s (%s).", c->name, c->id);
+                container_changed(c, CONTAINER_EVENT_STARTED);
         }
         c->start_operation = oci_operation_free(c->start_operation);
         op->callback(c, r, error, op->userdata);

@@ -9,6 +9,7 @@
 
 #include "conmon.h"
 #include "container-dbus.h"
+#include "container-events.h"
 #include "container-manager.h"
 #include "container-stop.h"
 #include "container.h"
@@ -216,4 +217,27 @@ void container_set_exited(Container *c, int exit_code, bool oom_killed, int64_t 
         /* Every way an exit is noticed ends here: the exit watch, a stop, an admin's systemctl stop. */
         if (!c->infra)
                 (void) container_dbus_send_changed(c, "State", "ExitCode", "FinishedAt", "Reason", NULL);
+        container_changed(c, CONTAINER_EVENT_STOPPED);
+}
+
+static const char *const container_event_table[_CONTAINER_EVENT_MAX] = {
+        [CONTAINER_EVENT_CREATED] = "created",
+        [CONTAINER_EVENT_STARTED] = "started",
+        [CONTAINER_EVENT_STOPPED] = "stopped",
+        [CONTAINER_EVENT_DELETED] = "deleted",
+};
+
+const char *container_event_to_string(ContainerEvent e) {
+        return e >= 0 && e < _CONTAINER_EVENT_MAX ? container_event_table[e] : NULL;
+}
+
+ContainerEvent container_event_from_string(const char *s) {
+        for (ContainerEvent e = 0; s && e < _CONTAINER_EVENT_MAX; e++)
+                if (strcmp(container_event_table[e], s) == 0)
+                        return e;
+        return _CONTAINER_EVENT_INVALID;
+}
+
+void container_changed(Container *c, ContainerEvent e) {
+        container_events_publish(c, e);
 }

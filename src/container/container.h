@@ -174,6 +174,24 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Container *, container_unref);
 int container_build_name(const char *ctr, const char *pod, const char *namespace, const char *uid,
                          uint32_t attempt, char **ret);
 
+/* The lifecycle events of CRI's ContainerEventType, in its order. */
+typedef enum ContainerEvent {
+        CONTAINER_EVENT_CREATED,
+        CONTAINER_EVENT_STARTED,
+        CONTAINER_EVENT_STOPPED,
+        CONTAINER_EVENT_DELETED,
+        _CONTAINER_EVENT_MAX,
+        _CONTAINER_EVENT_INVALID = -EINVAL,
+} ContainerEvent;
+
+const char *container_event_to_string(ContainerEvent e) _const_;
+ContainerEvent container_event_from_string(const char *s) _pure_;
+
+/* Every lifecycle change of a container passes here once (the infra container's too), after the object
+ * holds its new state: the event stream (container-events.c) and the record on disk hear of it. D-Bus
+ * signals stay with the callers, which know which properties changed. */
+void container_changed(Container *c, ContainerEvent e);
+
 /* Records the exit (from the exit watch or a late read of the exit file). */
 void container_set_exited(Container *c, int exit_code, bool oom_killed, int64_t finished_at);
 
