@@ -138,6 +138,10 @@ typedef struct Container {
         char *message;
         pid_t pid;                      /* the container's init process */
         pid_t conmon_pid;
+        /* Their start times (clock ticks since boot, /proc/<pid>/stat field 22), so that a restarted
+         * crio never mistakes a reused pid for them; 0: unknown. */
+        uint64_t pid_starttime;
+        uint64_t conmon_starttime;
         int stop_signal;
         bool privileged;
 
