@@ -42,6 +42,23 @@ ContainerState container_state_from_string(const char *s) {
         return _CONTAINER_STATE_INVALID;
 }
 
+static const char *const container_seccomp_mode_table[_CONTAINER_SECCOMP_MODE_MAX] = {
+        [CONTAINER_SECCOMP_UNCONFINED] = "unconfined",
+        [CONTAINER_SECCOMP_RUNTIME_DEFAULT] = "runtime-default",
+        [CONTAINER_SECCOMP_LOCALHOST] = "localhost",
+};
+
+const char *container_seccomp_mode_to_string(ContainerSeccompMode m) {
+        return m >= 0 && m < _CONTAINER_SECCOMP_MODE_MAX ? container_seccomp_mode_table[m] : NULL;
+}
+
+ContainerSeccompMode container_seccomp_mode_from_string(const char *s) {
+        for (ContainerSeccompMode m = 0; s && m < _CONTAINER_SECCOMP_MODE_MAX; m++)
+                if (strcmp(container_seccomp_mode_table[m], s) == 0)
+                        return m;
+        return _CONTAINER_SECCOMP_MODE_INVALID;
+}
+
 void container_resources_done(OciResources *r) {
         free(r->cpuset_cpus);
         free(r->cpuset_mems);

@@ -50,6 +50,10 @@ typedef enum ContainerSeccompMode {
         _CONTAINER_SECCOMP_MODE_INVALID = -EINVAL,
 } ContainerSeccompMode;
 
+/* "unconfined", "runtime-default", "localhost" (CRI's SecurityProfile types, in lower case). */
+const char *container_seccomp_mode_to_string(ContainerSeccompMode m) _const_;
+ContainerSeccompMode container_seccomp_mode_from_string(const char *s) _pure_;
+
 typedef struct ContainerMount {
         char *container_path;
         char *host_path;        /* as requested; resolved when the container is created */
