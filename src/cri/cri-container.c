@@ -755,25 +755,95 @@ static int read_config_json(const Container *c, char **ret, size_t *ret_size) {
         return read_full_file_at(AT_FDCWD, path, 16 * 1024 * 1024, 0, ret, ret_size);
 }
 
+int cri_container_status_fill(CriContainerStatus *s, const Container *c) {
+        *s = (CriContainerStatus) {
+                .status = RUNTIME__V1__CONTAINER_STATUS__INIT,
+                .metadata = RUNTIME__V1__CONTAINER_METADATA__INIT,
+                .image = RUNTIME__V1__IMAGE_SPEC__INIT,
+                .resources = RUNTIME__V1__CONTAINER_RESOURCES__INIT,
+                .linux_resources = RUNTIME__V1__LINUX_CONTAINER_RESOURCES__INIT,
+        };
+        s->status.id = c->id;
+        s->metadata.name = c->config.name;
+        s->metadata.attempt = c->config.attempt;
+        s->status.metadata = &s->metadata;
+        s->status.state = state_to_proto(c->state);
+        s->status.created_at = c->created_at;
+        s->status.started_at = c->started_at;
+        s->status.finished_at = c->finished_at;
+        s->status.exit_code = c->state == CONTAINER_STATE_EXITED ? c->exit_code : 0;
+        s->image.image = c->image_name;
+        s->image.user_specified_image = c->config.image;
+        s->status.image = &s->image;
+        s->status.image_ref = c->image_ref;
+        s->status.image_id = c->image_id;
+        s->status.reason = c->reason ?: (char *) "";
+        s->status.message = c->message ?: (char *) "";
+        s->status.log_path = c->log_path;
+        s->status.stop_signal = signal_to_proto(c->stop_signal);
+        s->labels = status_labels(c->config.labels, &s->status.n_labels);
+        s->annotations = status_annotations(c->config.annotations, &s->status.n_annotations);
+        if (!s->labels || !s->annotations)
+                return -ENOMEM;
+        s->status.labels = s->labels;
+        s->status.annotations = s->annotations;
+
+        s->mounts = calloc(MAX(c->config.n_mounts, 1U), sizeof(Runtime__V1__Mount));
+        s->mount_pointers = calloc(MAX(c->config.n_mounts, 1U), sizeof(Runtime__V1__Mount *));
+        if (!s->mounts || !s->mount_pointers)
+                return -ENOMEM;
+        for (size_t i = 0; i < c->config.n_mounts; i++) {
+                const ContainerMount *cm = &c->config.mounts[i];
+
+                s->mounts[i] = (Runtime__V1__Mount) RUNTIME__V1__MOUNT__INIT;
+                s->mounts[i].container_path = cm->container_path;
+                s->mounts[i].host_path = cm->host_path;
+                s->mounts[i].readonly = cm->readonly;
+                s->mounts[i].selinux_relabel = cm->selinux_relabel;
+                s->mounts[i].propagation = (Runtime__V1__MountPropagation) cm->propagation;
+                s->mount_pointers[i] = &s->mounts[i];
+        }
+        s->status.n_mounts = c->config.n_mounts;
+        s->status.mounts = s->mount_pointers;
+
+        if (c->config.has_resources) {
+                const OciResources *r = &c->config.resources;
+                Runtime__V1__LinuxContainerResources *lin = &s->linux_resources;
+
+                lin->cpu_period = (int64_t) r->cpu_period;
+                lin->cpu_quota = r->cpu_quota;
+                lin->cpu_shares = (int64_t) r->cpu_shares;
+                lin->memory_limit_in_bytes = r->memory_limit;
+                lin->memory_swap_limit_in_bytes = r->memory_swap;
+                lin->oom_score_adj = c->config.oom_score_adj;
+                lin->cpuset_cpus = r->cpuset_cpus ?: (char *) "";
+                lin->cpuset_mems = r->cpuset_mems ?: (char *) "";
+                s->resources.linux = lin;
+                s->status.resources = &s->resources;
+        }
+        return 0;
+}
+
+void cri_container_status_done(CriContainerStatus *s) {
+        free(s->labels);
+        free(s->annotations);
+        free(s->mounts);
+        free(s->mount_pointers);
+        *s = (CriContainerStatus) {};
+}
+
 int cri_container_status(GrpcCall *call, const uint8_t *message, size_t size, void *userdata) {
         Manager *m = userdata;
         _cleanup_message_ ProtobufCMessage *msg = NULL;
         Runtime__V1__ContainerStatusRequest *req;
         Runtime__V1__ContainerStatusResponse reply = RUNTIME__V1__CONTAINER_STATUS_RESPONSE__INIT;
-        Runtime__V1__ContainerStatus status = RUNTIME__V1__CONTAINER_STATUS__INIT;
-        Runtime__V1__ContainerMetadata md = RUNTIME__V1__CONTAINER_METADATA__INIT;
-        Runtime__V1__ImageSpec image = RUNTIME__V1__IMAGE_SPEC__INIT;
-        Runtime__V1__ContainerResources resources = RUNTIME__V1__CONTAINER_RESOURCES__INIT;
-        Runtime__V1__LinuxContainerResources lin = RUNTIME__V1__LINUX_CONTAINER_RESOURCES__INIT;
+        _cleanup_(cri_container_status_done) CriContainerStatus status = {};
         Runtime__V1__ContainerStatusResponse__InfoEntry info = RUNTIME__V1__CONTAINER_STATUS_RESPONSE__INFO_ENTRY__INIT;
         Runtime__V1__ContainerStatusResponse__InfoEntry *infos[] = { &info };
-        _cleanup_free_ Runtime__V1__ContainerStatus__LabelsEntry **labels = NULL;
-        _cleanup_free_ Runtime__V1__ContainerStatus__AnnotationsEntry **annotations = NULL;
-        _cleanup_free_ Runtime__V1__Mount *mounts = NULL;
-        _cleanup_free_ Runtime__V1__Mount **mount_pointers = NULL;
         _cleanup_free_ char *json = NULL, *config_json = NULL;
         size_t config_size = 0;
         Container *c;
+        int r;
 
         msg = cri_call_unpack(call, &runtime__v1__container_status_request__descriptor, message, size);
         if (!msg)
@@ -782,64 +852,10 @@ int cri_container_status(GrpcCall *call, const uint8_t *message, size_t size, vo
         if (find_or_not_found(call, m, req->container_id, &c) <= 0)
                 return 0;
 
-        status.id = c->id;
-        md.name = c->config.name;
-        md.attempt = c->config.attempt;
-        status.metadata = &md;
-        status.state = state_to_proto(c->state);
-        status.created_at = c->created_at;
-        status.started_at = c->started_at;
-        status.finished_at = c->finished_at;
-        status.exit_code = c->state == CONTAINER_STATE_EXITED ? c->exit_code : 0;
-        image.image = c->image_name;
-        image.user_specified_image = c->config.image;
-        status.image = &image;
-        status.image_ref = c->image_ref;
-        status.image_id = c->image_id;
-        status.reason = c->reason ?: (char *) "";
-        status.message = c->message ?: (char *) "";
-        status.log_path = c->log_path;
-        status.stop_signal = signal_to_proto(c->stop_signal);
-        labels = status_labels(c->config.labels, &status.n_labels);
-        annotations = status_annotations(c->config.annotations, &status.n_annotations);
-        if (!labels || !annotations)
-                return -ENOMEM;
-        status.labels = labels;
-        status.annotations = annotations;
-
-        mounts = calloc(MAX(c->config.n_mounts, 1U), sizeof(Runtime__V1__Mount));
-        mount_pointers = calloc(MAX(c->config.n_mounts, 1U), sizeof(Runtime__V1__Mount *));
-        if (!mounts || !mount_pointers)
-                return -ENOMEM;
-        for (size_t i = 0; i < c->config.n_mounts; i++) {
-                const ContainerMount *cm = &c->config.mounts[i];
-
-                mounts[i] = (Runtime__V1__Mount) RUNTIME__V1__MOUNT__INIT;
-                mounts[i].container_path = cm->container_path;
-                mounts[i].host_path = cm->host_path;
-                mounts[i].readonly = cm->readonly;
-                mounts[i].selinux_relabel = cm->selinux_relabel;
-                mounts[i].propagation = (Runtime__V1__MountPropagation) cm->propagation;
-                mount_pointers[i] = &mounts[i];
-        }
-        status.n_mounts = c->config.n_mounts;
-        status.mounts = mount_pointers;
-
-        if (c->config.has_resources) {
-                const OciResources *r = &c->config.resources;
-
-                lin.cpu_period = (int64_t) r->cpu_period;
-                lin.cpu_quota = r->cpu_quota;
-                lin.cpu_shares = (int64_t) r->cpu_shares;
-                lin.memory_limit_in_bytes = r->memory_limit;
-                lin.memory_swap_limit_in_bytes = r->memory_swap;
-                lin.oom_score_adj = c->config.oom_score_adj;
-                lin.cpuset_cpus = r->cpuset_cpus ?: (char *) "";
-                lin.cpuset_mems = r->cpuset_mems ?: (char *) "";
-                resources.linux = &lin;
-                status.resources = &resources;
-        }
-        reply.status = &status;
+        r = cri_container_status_fill(&status, c);
+        if (r < 0)
+                return r;
+        reply.status = &status.status;
 
         if (req->verbose) {
                 (void) read_config_json(c, &config_json, &config_size);

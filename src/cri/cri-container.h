@@ -3,6 +3,8 @@
 
 /* The container RPCs of the RuntimeService. */
 
+#include "api.pb-c.h"
+#include "container.h"
 #include "grpc-server.h"
 
 int cri_container_create(GrpcCall *call, const uint8_t *message, size_t size, void *userdata);
@@ -18,3 +20,21 @@ int cri_container_exec_sync(GrpcCall *call, const uint8_t *message, size_t size,
 int cri_container_stats(GrpcCall *call, const uint8_t *message, size_t size, void *userdata);
 int cri_container_list_stats(GrpcCall *call, const uint8_t *message, size_t size, void *userdata);
 int cri_container_stream_stats(GrpcCall *call, const uint8_t *message, size_t size, void *userdata);
+
+/* A container's ContainerStatus, borrowing the container's strings; the struct holds what was
+ * allocated for it. Filled in place (it points into itself): keep it where it is until
+ * cri_container_status_done(). */
+typedef struct CriContainerStatus {
+        Runtime__V1__ContainerStatus status;
+        Runtime__V1__ContainerMetadata metadata;
+        Runtime__V1__ImageSpec image;
+        Runtime__V1__ContainerResources resources;
+        Runtime__V1__LinuxContainerResources linux_resources;
+        Runtime__V1__ContainerStatus__LabelsEntry **labels;
+        Runtime__V1__ContainerStatus__AnnotationsEntry **annotations;
+        Runtime__V1__Mount *mounts;
+        Runtime__V1__Mount **mount_pointers;
+} CriContainerStatus;
+
+int cri_container_status_fill(CriContainerStatus *s, const Container *c);
+void cri_container_status_done(CriContainerStatus *s);

@@ -454,25 +454,76 @@ static void fill_metadata(Runtime__V1__PodSandboxMetadata *md, const Pod *p) {
 
 /* PodSandboxStatus */
 
+int cri_pod_status_fill(CriPodStatus *s, const Pod *p) {
+        size_t n_ips;
+
+        *s = (CriPodStatus) {
+                .status = RUNTIME__V1__POD_SANDBOX_STATUS__INIT,
+                .metadata = RUNTIME__V1__POD_SANDBOX_METADATA__INIT,
+                .network = RUNTIME__V1__POD_SANDBOX_NETWORK_STATUS__INIT,
+                .linux_status = RUNTIME__V1__LINUX_POD_SANDBOX_STATUS__INIT,
+                .ns = RUNTIME__V1__NAMESPACE__INIT,
+                .options = RUNTIME__V1__NAMESPACE_OPTION__INIT,
+        };
+        s->status.id = p->id;
+        fill_metadata(&s->metadata, p);
+        s->status.metadata = &s->metadata;
+        s->status.state = state_to_proto(p->state);
+        s->status.created_at = p->created_at;
+        s->status.runtime_handler = p->runtime_handler;
+
+        /* The first IP is "ip", the others additional_ips, as CRI-O reports them. */
+        n_ips = strv_length(p->ips);
+        s->ips = calloc(MAX(n_ips, 1U), sizeof(Runtime__V1__PodIP));
+        s->ip_pointers = calloc(MAX(n_ips, 1U), sizeof(Runtime__V1__PodIP *));
+        if (!s->ips || !s->ip_pointers)
+                return -ENOMEM;
+        for (size_t i = 1; i < n_ips; i++) {
+                s->ips[i] = (Runtime__V1__PodIP) RUNTIME__V1__POD_IP__INIT;
+                s->ips[i].ip = p->ips[i];
+                s->ip_pointers[i - 1] = &s->ips[i];
+        }
+        if (n_ips > 0) {
+                s->network.ip = p->ips[0];
+                s->network.n_additional_ips = n_ips - 1;
+                s->network.additional_ips = s->ip_pointers;
+        }
+        s->status.network = &s->network;
+
+        s->options.network = pod_is_host_network(p) ? RUNTIME__V1__NAMESPACE_MODE__NODE :
+                                                      RUNTIME__V1__NAMESPACE_MODE__POD;
+        s->options.ipc = pod_is_host_ipc(p) ? RUNTIME__V1__NAMESPACE_MODE__NODE : RUNTIME__V1__NAMESPACE_MODE__POD;
+        s->options.pid = (Runtime__V1__NamespaceMode) p->config.pid_mode;
+        s->ns.options = &s->options;
+        s->linux_status.namespaces = &s->ns;
+        s->status.linux = &s->linux_status;
+
+        s->labels = status_labels(p->config.labels, &s->status.n_labels);
+        s->annotations = status_annotations(p->config.annotations, &s->status.n_annotations);
+        if (!s->labels || !s->annotations)
+                return -ENOMEM;
+        s->status.labels = s->labels;
+        s->status.annotations = s->annotations;
+        return 0;
+}
+
+void cri_pod_status_done(CriPodStatus *s) {
+        free(s->labels);
+        free(s->annotations);
+        free(s->ips);
+        free(s->ip_pointers);
+        *s = (CriPodStatus) {};
+}
+
 int cri_pod_status(GrpcCall *call, const uint8_t *message, size_t size, void *userdata) {
         Manager *m = userdata;
         _cleanup_message_ ProtobufCMessage *msg = NULL;
         Runtime__V1__PodSandboxStatusRequest *req;
         Runtime__V1__PodSandboxStatusResponse reply = RUNTIME__V1__POD_SANDBOX_STATUS_RESPONSE__INIT;
-        Runtime__V1__PodSandboxStatus status = RUNTIME__V1__POD_SANDBOX_STATUS__INIT;
-        Runtime__V1__PodSandboxMetadata md = RUNTIME__V1__POD_SANDBOX_METADATA__INIT;
-        Runtime__V1__PodSandboxNetworkStatus network = RUNTIME__V1__POD_SANDBOX_NETWORK_STATUS__INIT;
-        Runtime__V1__LinuxPodSandboxStatus lin = RUNTIME__V1__LINUX_POD_SANDBOX_STATUS__INIT;
-        Runtime__V1__Namespace ns = RUNTIME__V1__NAMESPACE__INIT;
-        Runtime__V1__NamespaceOption options = RUNTIME__V1__NAMESPACE_OPTION__INIT;
+        _cleanup_(cri_pod_status_done) CriPodStatus status = {};
         Runtime__V1__PodSandboxStatusResponse__InfoEntry info = RUNTIME__V1__POD_SANDBOX_STATUS_RESPONSE__INFO_ENTRY__INIT;
         Runtime__V1__PodSandboxStatusResponse__InfoEntry *infos[] = { &info };
-        _cleanup_free_ Runtime__V1__PodSandboxStatus__LabelsEntry **labels = NULL;
-        _cleanup_free_ Runtime__V1__PodSandboxStatus__AnnotationsEntry **annotations = NULL;
-        _cleanup_free_ Runtime__V1__PodIP *ips = NULL;
-        _cleanup_free_ Runtime__V1__PodIP **ip_pointers = NULL;
         _cleanup_free_ char *json = NULL;
-        size_t n_ips;
         struct timespec ts;
         Pod *p;
         int r;
@@ -484,45 +535,10 @@ int cri_pod_status(GrpcCall *call, const uint8_t *message, size_t size, void *us
         if (find_or_not_found(call, m, req->pod_sandbox_id, &p) <= 0)
                 return 0;
 
-        status.id = p->id;
-        fill_metadata(&md, p);
-        status.metadata = &md;
-        status.state = state_to_proto(p->state);
-        status.created_at = p->created_at;
-        status.runtime_handler = p->runtime_handler;
-
-        /* The first IP is "ip", the others additional_ips, as CRI-O reports them. */
-        n_ips = strv_length(p->ips);
-        ips = calloc(MAX(n_ips, 1U), sizeof(Runtime__V1__PodIP));
-        ip_pointers = calloc(MAX(n_ips, 1U), sizeof(Runtime__V1__PodIP *));
-        if (!ips || !ip_pointers)
-                return -ENOMEM;
-        for (size_t i = 1; i < n_ips; i++) {
-                ips[i] = (Runtime__V1__PodIP) RUNTIME__V1__POD_IP__INIT;
-                ips[i].ip = p->ips[i];
-                ip_pointers[i - 1] = &ips[i];
-        }
-        if (n_ips > 0) {
-                network.ip = p->ips[0];
-                network.n_additional_ips = n_ips - 1;
-                network.additional_ips = ip_pointers;
-        }
-        status.network = &network;
-
-        options.network = pod_is_host_network(p) ? RUNTIME__V1__NAMESPACE_MODE__NODE : RUNTIME__V1__NAMESPACE_MODE__POD;
-        options.ipc = pod_is_host_ipc(p) ? RUNTIME__V1__NAMESPACE_MODE__NODE : RUNTIME__V1__NAMESPACE_MODE__POD;
-        options.pid = (Runtime__V1__NamespaceMode) p->config.pid_mode;
-        ns.options = &options;
-        lin.namespaces = &ns;
-        status.linux = &lin;
-
-        labels = status_labels(p->config.labels, &status.n_labels);
-        annotations = status_annotations(p->config.annotations, &status.n_annotations);
-        if (!labels || !annotations)
-                return -ENOMEM;
-        status.labels = labels;
-        status.annotations = annotations;
-        reply.status = &status;
+        r = cri_pod_status_fill(&status, p);
+        if (r < 0)
+                return r;
+        reply.status = &status.status;
 
         if (req->verbose) {
                 r = pod_info_to_json(p, &json);
@@ -772,9 +788,15 @@ typedef struct CriStats {
         bool done;
 } CriStats;
 
+typedef enum CriStatsKind {
+        CRI_STATS_ONE,
+        CRI_STATS_LIST,
+        CRI_STATS_STREAM,
+} CriStatsKind;
+
 typedef struct CriStatsCall {
         GrpcCall *call;
-        bool list;
+        CriStatsKind kind;
         CriStats *items;
         size_t n_items, n_pending;
 } CriStatsCall;
@@ -898,12 +920,25 @@ static void stats_reply(CriStatsCall *c) {
                 if (c->items[i].done)
                         pointers[n++] = &c->items[i].stats;
 
-        if (c->list) {
+        if (c->kind == CRI_STATS_LIST) {
                 Runtime__V1__ListPodSandboxStatsResponse reply = RUNTIME__V1__LIST_POD_SANDBOX_STATS_RESPONSE__INIT;
 
                 reply.n_stats = n;
                 reply.stats = pointers;
                 r = cri_call_reply(c->call, &reply.base);
+        } else if (c->kind == CRI_STATS_STREAM) {
+                /* In batches, as StreamPodSandboxes sends its pods; none at all is a stream of none. */
+                r = 0;
+                for (size_t i = 0; i < n && r >= 0; i += CRI_POD_STREAM_BATCH) {
+                        Runtime__V1__StreamPodSandboxStatsResponse reply =
+                                RUNTIME__V1__STREAM_POD_SANDBOX_STATS_RESPONSE__INIT;
+
+                        reply.n_pod_sandbox_stats = MIN(n - i, (size_t) CRI_POD_STREAM_BATCH);
+                        reply.pod_sandbox_stats = pointers + i;
+                        r = cri_call_send(c->call, &reply.base);
+                }
+                if (r >= 0)
+                        r = grpc_call_finish(c->call, GRPC_STATUS_OK, NULL);
         } else if (n == 0)
                 r = grpc_call_finishf(c->call, GRPC_STATUS_UNKNOWN, "reading the accounting of pod %s failed",
                                       c->items[0].pod->id);
@@ -942,7 +977,7 @@ static void on_stats_cancelled(GrpcCall *call, void *userdata) {
         cri_stats_call_free(userdata);
 }
 
-static int stats_start(GrpcCall *call, Pod **pods, size_t n, bool list) {
+static int stats_start(GrpcCall *call, Pod **pods, size_t n, CriStatsKind kind) {
         CriStatsCall *c;
         int r;
 
@@ -950,7 +985,7 @@ static int stats_start(GrpcCall *call, Pod **pods, size_t n, bool list) {
         if (!c)
                 return -ENOMEM;
         c->call = grpc_call_ref(call);
-        c->list = list;
+        c->kind = kind;
         c->items = calloc(MAX(n, 1U), sizeof(CriStats));
         if (!c->items) {
                 cri_stats_call_free(c);
@@ -985,22 +1020,15 @@ int cri_pod_stats(GrpcCall *call, const uint8_t *message, size_t size, void *use
                 return 0;
         if (find_or_not_found(call, m, ((Runtime__V1__PodSandboxStatsRequest *) msg)->pod_sandbox_id, &p) <= 0)
                 return 0;
-        return stats_start(call, &p, 1, false);
+        return stats_start(call, &p, 1, CRI_STATS_ONE);
 }
 
-int cri_pod_list_stats(GrpcCall *call, const uint8_t *message, size_t size, void *userdata) {
-        Manager *m = userdata;
-        _cleanup_message_ ProtobufCMessage *msg = NULL;
+static int list_stats(GrpcCall *call, Manager *m, const Runtime__V1__PodSandboxStatsFilter *f, CriStatsKind kind) {
         _cleanup_free_ Pod **pods = NULL;
         _cleanup_strv_free_ char **selector = NULL;
-        const Runtime__V1__PodSandboxStatsFilter *f;
         size_t n_pods, n = 0;
         int r;
 
-        msg = cri_call_unpack(call, &runtime__v1__list_pod_sandbox_stats_request__descriptor, message, size);
-        if (!msg)
-                return 0;
-        f = ((Runtime__V1__ListPodSandboxStatsRequest *) msg)->filter;
         if (f) {
                 r = pairs_from_entries((void *const *) f->label_selector, f->n_label_selector, &selector);
                 if (r < 0)
@@ -1021,5 +1049,24 @@ int cri_pod_list_stats(GrpcCall *call, const uint8_t *message, size_t size, void
                         continue;
                 pods[n++] = p;
         }
-        return stats_start(call, pods, n, true);
+        return stats_start(call, pods, n, kind);
+}
+
+int cri_pod_list_stats(GrpcCall *call, const uint8_t *message, size_t size, void *userdata) {
+        _cleanup_message_ ProtobufCMessage *msg = NULL;
+
+        msg = cri_call_unpack(call, &runtime__v1__list_pod_sandbox_stats_request__descriptor, message, size);
+        if (!msg)
+                return 0;
+        return list_stats(call, userdata, ((Runtime__V1__ListPodSandboxStatsRequest *) msg)->filter, CRI_STATS_LIST);
+}
+
+int cri_pod_stream_stats(GrpcCall *call, const uint8_t *message, size_t size, void *userdata) {
+        _cleanup_message_ ProtobufCMessage *msg = NULL;
+
+        msg = cri_call_unpack(call, &runtime__v1__stream_pod_sandbox_stats_request__descriptor, message, size);
+        if (!msg)
+                return 0;
+        return list_stats(call, userdata, ((Runtime__V1__StreamPodSandboxStatsRequest *) msg)->filter,
+                          CRI_STATS_STREAM);
 }
