@@ -48,6 +48,9 @@ typedef struct Manager {
         struct ExitWatch *exit_watch;
         struct Hashmap *runtimes;
 
+        /* Who hears of container lifecycle events (container-events.c): GetContainerEvents calls. */
+        struct ContainerEventSubscriber *event_subscribers;
+
         /* The exec/attach/port-forward server (src/streaming/), set up by manager_start_streaming(). */
         struct StreamServer *stream_server;
 
