@@ -869,6 +869,18 @@ int cri_container_status(GrpcCall *call, const uint8_t *message, size_t size, vo
         return cri_call_reply(call, &reply.base);
 }
 
+/* CheckpointContainer */
+
+int cri_container_checkpoint(GrpcCall *call, const uint8_t *message, size_t size, void *userdata) {
+        _cleanup_message_ ProtobufCMessage *msg = NULL;
+
+        msg = cri_call_unpack(call, &runtime__v1__checkpoint_container_request__descriptor, message, size);
+        if (!msg)
+                return 0;
+        /* crio has no criu support: CRI-O's answer when enable_criu_support is off or criu missing. */
+        return grpc_call_finish(call, GRPC_STATUS_UNKNOWN, "checkpoint/restore support not available");
+}
+
 /* UpdateContainerResources */
 
 int cri_container_update_resources(GrpcCall *call, const uint8_t *message, size_t size, void *userdata) {

@@ -20,6 +20,7 @@ int cri_container_exec_sync(GrpcCall *call, const uint8_t *message, size_t size,
 int cri_container_stats(GrpcCall *call, const uint8_t *message, size_t size, void *userdata);
 int cri_container_list_stats(GrpcCall *call, const uint8_t *message, size_t size, void *userdata);
 int cri_container_stream_stats(GrpcCall *call, const uint8_t *message, size_t size, void *userdata);
+int cri_container_checkpoint(GrpcCall *call, const uint8_t *message, size_t size, void *userdata);
 
 /* A container's ContainerStatus, borrowing the container's strings; the struct holds what was
  * allocated for it. Filled in place (it points into itself): keep it where it is until

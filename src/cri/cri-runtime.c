@@ -111,3 +111,20 @@ int cri_runtime_config(GrpcCall *call, const uint8_t *message, size_t size, void
         reply.linux = &linux_config;
         return cri_call_reply(call, &reply.base);
 }
+
+int cri_runtime_update_config(GrpcCall *call, const uint8_t *message, size_t size, void *userdata) {
+        _cleanup_message_ ProtobufCMessage *msg = NULL;
+        Runtime__V1__UpdateRuntimeConfigResponse reply = RUNTIME__V1__UPDATE_RUNTIME_CONFIG_RESPONSE__INIT;
+        const Runtime__V1__UpdateRuntimeConfigRequest *req;
+        const char *cidr = NULL;
+
+        msg = cri_call_unpack(call, &runtime__v1__update_runtime_config_request__descriptor, message, size);
+        if (!msg)
+                return 0;
+        req = (const Runtime__V1__UpdateRuntimeConfigRequest *) msg;
+        if (req->runtime_config && req->runtime_config->network_config)
+                cidr = req->runtime_config->network_config->pod_cidr;
+        /* Accepted and otherwise ignored, as CRI-O does: the CNI configuration assigns addresses. */
+        log_info("kubelet's pod CIDR: %s.", cidr && *cidr ? cidr : "(none)");
+        return cri_call_reply(call, &reply.base);
+}

@@ -3,10 +3,11 @@
 
 #include "grpc-server.h"
 
-/* RuntimeService RPCs about the runtime itself: Version, Status, RuntimeConfig. */
+/* RuntimeService RPCs about the runtime itself: Version, Status, RuntimeConfig, UpdateRuntimeConfig. */
 int cri_runtime_version(GrpcCall *call, const uint8_t *message, size_t size, void *userdata);
 int cri_runtime_status(GrpcCall *call, const uint8_t *message, size_t size, void *userdata);
 int cri_runtime_config(GrpcCall *call, const uint8_t *message, size_t size, void *userdata);
+int cri_runtime_update_config(GrpcCall *call, const uint8_t *message, size_t size, void *userdata);
 
 /* What CRI-O reports: the runtime name kubelet shows, and the CRI "version" of the kubelet API. */
 #define CRI_RUNTIME_NAME "cri-o"
