@@ -32,6 +32,8 @@ typedef struct Manager {
         struct BusPodCall *bus_pod_calls;
         /* D-Bus StopContainer, KillContainer and RemoveContainer calls waiting for their operation. */
         struct BusContainerCall *bus_container_calls;
+        /* The pods' container lists while a GetManagedObjects call is answered (pod-dbus.c). */
+        struct BusPodContainers *bus_pod_containers;
 
         /* Pods (src/pod/): systemd's manager API for their slices, CNI for their networks (the
          * default network followed in network_dir), and the pods themselves; set up by
