@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 
+#include <fcntl.h>
 #include <json-glib/json-glib.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "capabilities.h"
+#include "host-devices.h"
 #include "log.h"
 #include "oci-spec.h"
 #include "oci-util.h"
@@ -62,6 +68,8 @@ static OciContainerConfig busybox(void) {
                 .sysctls = sysctls,
                 .apparmor_profile = "crio-default",
                 .last_cap = 40,
+                .has_bounding_set = true,
+                .bounding_set = CAPABILITY_ALL_MASK,
                 .kernel_release = "6.1.0",
         };
 }
@@ -222,6 +230,77 @@ static void test_privileged(void) {
                         TAP_IS_STR(s->mounts[i].source, "/etc/hosts", "host network gets /etc/hosts");
 }
 
+static const OciDevice *spec_device(const OciSpec *s, const char *path) {
+        for (size_t i = 0; i < s->linux.n_devices; i++)
+                if (strcmp(s->linux.devices[i].path, path) == 0)
+                        return &s->linux.devices[i];
+        return NULL;
+}
+
+static void test_privileged_devices(void) {
+        static const OciDevice mine = { .path = (char *) "/dev/null", .type = 'c', .major = 1, .minor = 5 };
+        _cleanup_(oci_spec_freep) OciSpec *s = NULL, *s2 = NULL, *s3 = NULL;
+        OciContainerConfig c = busybox();
+        const OciDevice *d;
+
+        c.privileged = true;
+        TAP_IS_INT(oci_spec_build(&c, &s), 0, "privileged spec with the host's devices");
+        d = spec_device(s, "/dev/null");
+        TAP_OK(d && d->type == 'c' && d->major == 1 && d->minor == 3 && d->has_file_mode, "host's /dev/null");
+        TAP_OK(!spec_device(s, "/dev/console") && !spec_device(s, "/dev/stdin"), "no console, no symlinks");
+        for (size_t i = 0; i < s->linux.n_devices; i++)
+                if (strncmp(s->linux.devices[i].path, "/dev/pts/", 9) == 0)
+                        TAP_OK(false, "%s is the container's own", s->linux.devices[i].path);
+        TAP_OK(s->linux.n_device_rules == 1 && s->linux.device_rules[0].allow, "one rule allowing all");
+
+        c.devices = &mine;
+        c.n_devices = 1;
+        TAP_IS_INT(oci_spec_build(&c, &s2), 0, "privileged spec with a request's device");
+        d = spec_device(s2, "/dev/null");
+        TAP_OK(d && d->minor == 5, "the request's device wins at its path");
+        TAP_IS_INT(s2->linux.n_devices, s->linux.n_devices, "once");
+
+        c.privileged_without_host_devices = true;
+        TAP_IS_INT(oci_spec_build(&c, &s3), 0, "privileged_without_host_devices");
+        TAP_IS_INT(s3->linux.n_devices, 1, "only the request's device");
+}
+
+static void test_host_devices(void) {
+        char dir[] = "/tmp/test-oci-devices-XXXXXX", p[128];
+        OciDevice *devices = NULL;
+        size_t n = 0;
+        bool can_mknod;
+
+        TAP_OK(mkdtemp(dir) != NULL, "temporary /dev");
+        snprintf(p, sizeof(p), "%s/fifo", dir);
+        TAP_IS_INT(mkfifo(p, 0600), 0, "a FIFO");
+        snprintf(p, sizeof(p), "%s/link", dir);
+        TAP_IS_INT(symlink("/dev/null", p), 0, "a symlink");
+        snprintf(p, sizeof(p), "%s/pts", dir);
+        TAP_IS_INT(mkdir(p, 0755), 0, "pts");
+        snprintf(p, sizeof(p), "%s/bus", dir);
+        TAP_IS_INT(mkdir(p, 0755), 0, "bus");
+        snprintf(p, sizeof(p), "%s/pts/0", dir);
+        can_mknod = mknod(p, S_IFCHR | 0620, makedev(136, 0)) == 0;
+        snprintf(p, sizeof(p), "%s/bus/zero", dir);
+        can_mknod = can_mknod && mknod(p, S_IFCHR | 0640, makedev(1, 5)) == 0;
+        snprintf(p, sizeof(p), "%s/console", dir);
+        can_mknod = can_mknod && mknod(p, S_IFCHR | 0600, makedev(5, 1)) == 0;
+        snprintf(p, sizeof(p), "%s/", dir);
+        TAP_IS_INT(oci_host_devices(p, &devices, &n), 0, "walk");
+        if (can_mknod) {
+                snprintf(p, sizeof(p), "%s/bus/zero", dir);
+                TAP_OK(n == 1 && strcmp(devices[0].path, p) == 0 && devices[0].file_mode == 0640 &&
+                       devices[0].major == 1 && devices[0].minor == 5, "only bus/zero");
+        } else
+                TAP_IS_INT(n, 0, "nothing without mknod");
+        oci_devices_free(devices, n);
+        TAP_IS_INT(oci_host_devices("/nonexistent", &devices, &n), -ENOENT, "missing directory");
+        TAP_IS_INT(oci_host_devices("dev", &devices, &n), -EINVAL, "relative");
+        snprintf(p, sizeof(p), "rm -rf %s", dir);
+        TAP_IS_INT(system(p), 0, "cleanup");
+}
+
 static void test_bad(void) {
         OciSpec *s = NULL;
         OciContainerConfig c;
@@ -266,6 +345,8 @@ static void test_tables(void) {
 int main(void) {
         test_busybox();
         test_privileged();
+        test_privileged_devices();
+        test_host_devices();
         test_bad();
         test_tables();
         return tap_done();

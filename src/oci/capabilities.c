@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 
 #include "capabilities.h"
 #include "log.h"
@@ -87,6 +88,51 @@ int capability_last_cap(void) {
         return MIN(last, CAPABILITY_MAX - 1);
 }
 
+uint64_t capability_bounding_set(void) {
+        int last = capability_last_cap();
+        uint64_t mask = 0;
+
+        for (int cap = 0; cap <= last; cap++) {
+                int r = prctl(PR_CAPBSET_READ, (unsigned long) cap, 0UL, 0UL, 0UL);
+
+                /* EINVAL: a capability this kernel lacks after all; keep what we know we have. */
+                if (r > 0)
+                        mask |= CAPABILITY_BIT(cap);
+        }
+        return mask;
+}
+
+/* "CAP_SYS_RESOURCE CAP_BPF" into buf, for the debug log. */
+static const char *mask_to_names(uint64_t mask, char *buf, size_t size) {
+        size_t n = 0;
+
+        buf[0] = '\0';
+        for (int cap = 0; cap < CAPABILITY_MAX && n < size; cap++)
+                if (mask & CAPABILITY_BIT(cap)) {
+                        int k = snprintf(buf + n, size - n, "%s%s", n > 0 ? " " : "", capability_to_name(cap));
+
+                        if (k < 0)
+                                break;
+                        n += (size_t) k;
+                }
+        return buf;
+}
+
+static void caps_bound(OciCapabilities *c, uint64_t bounding) {
+        uint64_t cut = (c->bounding | c->effective | c->inheritable | c->permitted | c->ambient) & ~bounding;
+        char names[CAPABILITY_MAX * 24];
+
+        if (cut == 0)
+                return;
+        log_debug("Leaving out capabilities outside crio's bounding set: %s",
+                  mask_to_names(cut, names, sizeof(names)));
+        c->bounding &= bounding;
+        c->effective &= bounding;
+        c->inheritable &= bounding;
+        c->permitted &= bounding;
+        c->ambient &= bounding;
+}
+
 static bool is_all(const char *name) {
         return strcasecmp(name, "ALL") == 0;
 }
@@ -141,6 +187,7 @@ int capabilities_resolve(const CapabilityRequest *req, OciCapabilities *ret) {
                         .bounding = host, .effective = host, .inheritable = host,
                         .permitted = host, .ambient = host,
                 };
+                caps_bound(ret, req->has_bounding ? req->bounding : capability_bounding_set());
                 return 0;
         }
 
@@ -173,5 +220,6 @@ int capabilities_resolve(const CapabilityRequest *req, OciCapabilities *ret) {
                 .permitted = set,
                 .inheritable = req->add_inheritable ? set : 0,
         };
+        caps_bound(ret, req->has_bounding ? req->bounding : capability_bounding_set());
         return 0;
 }

@@ -33,6 +33,11 @@ const char *capability_to_name(int cap) _const_;
 /* The kernel's last capability (/proc/sys/kernel/cap_last_cap), capped to what we know. */
 int capability_last_cap(void);
 
+/* This process's bounding set (PR_CAPBSET_READ), up to the kernel's last capability. A runtime can
+ * give a container no capability outside it: in a test host, a user namespace or a service with a
+ * CapabilityBoundingSet=, crio holds fewer than the kernel knows. */
+uint64_t capability_bounding_set(void);
+
 /* Parses a list of names into a mask; the first unknown name is logged and gives -EINVAL. */
 int capability_mask_from_names(char *const *names, uint64_t *ret);
 
@@ -43,9 +48,12 @@ typedef struct CapabilityRequest {
         bool privileged;                /* every capability the kernel has, in every set */
         bool add_inheritable;           /* crio.runtime.add_inheritable_capabilities */
         int last_cap;                   /* 0: ask the kernel */
+        bool has_bounding;              /* false: crio's own bounding set */
+        uint64_t bounding;
 } CapabilityRequest;
 
 /* The sets CRI-O writes to the spec: bounding, effective and permitted alike (and inheritable when
- * asked), ambient empty; for privileged containers every set holds everything. An unknown name in
- * add or drop is -EINVAL (the name is logged). */
+ * asked), ambient empty; for privileged containers every set holds everything. All sets are then
+ * cut to the bounding set (what was cut is logged at debug level), as the runtime refuses to grant
+ * more. An unknown name in add or drop is -EINVAL (the name is logged). */
 int capabilities_resolve(const CapabilityRequest *req, OciCapabilities *ret);

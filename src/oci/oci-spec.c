@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "host-devices.h"
 #include "log.h"
 #include "oci-args.h"
 #include "oci-spec.h"
@@ -484,18 +485,46 @@ static int device_rule_add(OciSpec *s, bool allow, char type, int64_t major, int
         return 0;
 }
 
+static bool devices_have_path(const OciDevice *devices, size_t n, const char *path) {
+        for (size_t i = 0; i < n; i++)
+                if (devices[i].path && strcmp(devices[i].path, path) == 0)
+                        return true;
+        return false;
+}
+
 static int devices_build(OciSpec *s, const OciContainerConfig *c) {
+        OciDevice *host = NULL;
+        size_t n_host = 0;
         int r;
 
-        /* runtime-tools' starting point: nothing allowed. */
+        /* runtime-tools' starting point: nothing allowed, or everything for a privileged container. */
         r = device_rule_add(s, c->privileged, 0, -1, -1, "rwm");
         if (r < 0)
                 return r;
-        if (c->n_devices == 0)
+        /* A privileged container sees the host's devices, as under CRI-O; the request's own devices
+         * come after them and win at the same path. */
+        if (c->privileged && !c->privileged_without_host_devices) {
+                r = oci_host_devices(c->host_devices_dir ?: "/dev", &host, &n_host);
+                if (r < 0)
+                        return r;
+        }
+        if (n_host + c->n_devices == 0)
                 return 0;
-        s->linux.devices = calloc(c->n_devices, sizeof(OciDevice));
-        if (!s->linux.devices)
+        s->linux.devices = calloc(n_host + c->n_devices, sizeof(OciDevice));
+        if (!s->linux.devices) {
+                oci_devices_free(host, n_host);
                 return -ENOMEM;
+        }
+        for (size_t i = 0; i < n_host; i++) {
+                if (devices_have_path(c->devices, c->n_devices, host[i].path)) {
+                        free(TAKE_PTR(host[i].path));
+                        continue;
+                }
+                s->linux.devices[s->linux.n_devices++] = host[i];
+                host[i].path = NULL;
+        }
+        oci_devices_free(host, n_host);
+
         for (size_t i = 0; i < c->n_devices; i++) {
                 const OciDevice *d = &c->devices[i];
                 OciDevice *o = &s->linux.devices[s->linux.n_devices];
@@ -588,6 +617,8 @@ static int process_build(OciSpec *s, const OciContainerConfig *c) {
                 .privileged = c->privileged,
                 .add_inheritable = c->add_inheritable_capabilities,
                 .last_cap = c->last_cap,
+                .has_bounding = c->has_bounding_set,
+                .bounding = c->bounding_set,
         };
         const char *cwd;
         int r;

@@ -252,6 +252,8 @@ typedef struct OciContainerConfig {
         size_t n_mounts;
         const OciDevice *devices;               /* host nodes already looked up */
         size_t n_devices;
+        bool privileged_without_host_devices;   /* the runtime handler's key */
+        const char *host_devices_dir;           /* privileged containers get its devices; NULL: "/dev" */
         const OciResources *resources;
         bool has_oom_score_adj;
         int oom_score_adj;
@@ -264,6 +266,8 @@ typedef struct OciContainerConfig {
         bool add_inheritable_capabilities;
         char *const *default_env;
         int last_cap;                           /* 0: the kernel's */
+        bool has_bounding_set;                  /* false: crio's own (capability_bounding_set()) */
+        uint64_t bounding_set;
         const char *kernel_release;             /* NULL: uname() */
 } OciContainerConfig;
 
