@@ -14,6 +14,7 @@
 
 #include "conmon.h"
 #include "container-util.h"
+#include "fileio.h"
 #include "tap.h"
 
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -129,6 +130,93 @@ static void test_argv(void) {
         x = ctr;
         x.name = NULL;
         TAP_IS_INT(conmon_build_argv(&config, &x, &e), -EINVAL, "missing name refused");
+}
+
+static void test_argv_labels(void) {
+        static const char *const labelled[] = {
+                "/usr/bin/conmon", "--api-version", "1",
+                "-b", BUNDLE, "-c", ID, "--exit-dir", "/var/run/crio/exits",
+                "-l", "k8s-file:/var/log/pods/ns_pod_uid/app/0.log", "--log-level", "info",
+                "-n", "k8s_app_pod_ns_uid_0", "-P", BUNDLE "/conmon-pidfile", "-p", BUNDLE "/pidfile",
+                "--persist-dir", BUNDLE, "-r", "/usr/sbin/runc", "--runtime-arg", "--root=/run/runc",
+                "--socket-dir-path", "/var/run/crio", "--syslog", "-u", ID, "-s",
+                "-l", "journald:", "--log-tag", "app",
+                "--log-label", "POD_ID=fedcba9876543210", "--log-label", "POD_NAME=pod",
+                "--log-label", "POD_NAMESPACE=ns", "--log-label", "OBJECT_SYSTEMD_UNIT=crio-" ID ".scope", NULL,
+        };
+        _cleanup_(strv_freep) char **a = NULL, **b = NULL, **c = NULL, **d = NULL;
+        ConmonConfig cfg = config;
+        ConmonContainer x = ctr;
+
+        cfg.log_labels = true;
+        x.pod_id = "fedcba9876543210";
+        x.pod_name = "pod";
+        x.pod_namespace = "ns";
+        TAP_IS_INT(conmon_build_argv(&cfg, &x, &a), 0, "argv with log labels");
+        argv_equal(a, labelled, "labels: the pod's fields and the container's scope for journalctl -u");
+
+        cfg.systemd_cgroup = false;
+        x.pod_namespace = "";
+        TAP_IS_INT(conmon_build_argv(&cfg, &x, &b), 0, "argv with log labels, cgroupfs");
+        TAP_IS_STR(b[strv_length(b) - 1], "POD_NAME=pod", "no scope without the systemd driver, no empty label");
+
+        cfg = config;
+        TAP_IS_INT(conmon_build_argv(&cfg, &x, &c), 0, "argv of a conmon without --log-label");
+        TAP_OK(!strv_contains(c, "--log-label"), "no labels for an older conmon");
+
+        cfg.log_labels = true;
+        cfg.log_to_journald = false;
+        TAP_IS_INT(conmon_build_argv(&cfg, &x, &d), 0, "argv with labels but no journald");
+        TAP_OK(!strv_contains(d, "--log-label"), "labels are journald's only");
+}
+
+static int write_script(const char *path, const char *text) {
+        char tmp[4200];
+        FILE *f;
+
+        /* A new file renamed over the old: the way a package upgrade replaces a binary. */
+        snprintf(tmp, sizeof(tmp), "%s.new", path);
+        f = fopen(tmp, "we");
+        if (!f)
+                return -errno;
+        fputs(text, f);
+        if (fclose(f) != 0 || chmod(tmp, 0755) < 0 || rename(tmp, path) < 0)
+                return -errno;
+        return 0;
+}
+
+static void test_supports_log_label(void) {
+        char dir[] = "/tmp/test-conmon-probe-XXXXXX", path[4200], marker[4200], newer[9000], older[9000];
+        _cleanup_free_ char *asked = NULL;
+        size_t size = 0;
+
+        TAP_OK(mkdtemp(dir) != NULL, "temporary directory");
+        snprintf(path, sizeof(path), "%s/conmon", dir);
+        snprintf(marker, sizeof(marker), "%s/asked", dir);
+        /* Each run of --help adds a line to the marker, so that the cache can be seen at work. */
+        snprintf(newer, sizeof(newer),
+                 "#!/bin/sh\n[ \"$1\" = --help ] || exit 1\necho x >> %s\n"
+                 "echo '  --log-tag       Additional tag to use for logging'\n"
+                 "echo '  --log-label     Additional label to include in logs'\n", marker);
+        snprintf(older, sizeof(older),
+                 "#!/bin/sh\necho x >> %s\necho '  --log-tag       Additional tag to use for logging'\n", marker);
+
+        TAP_IS_INT(write_script(path, newer), 0, "a conmon with --log-label");
+        TAP_OK(conmon_supports_log_label(path), "--log-label found in --help");
+        TAP_OK(conmon_supports_log_label(path), "asked again");
+        TAP_IS_INT(read_full_file_at(AT_FDCWD, marker, 4096, 0, &asked, &size), 0, "marker written");
+        TAP_IS_INT((int) size, 2, "--help ran once for two questions");
+
+        TAP_IS_INT(write_script(path, older), 0, "replaced by an older conmon");
+        TAP_OK(!conmon_supports_log_label(path), "the replaced binary is asked anew: no --log-label");
+
+        snprintf(path, sizeof(path), "%s/missing", dir);
+        TAP_OK(!conmon_supports_log_label(path), "a missing conmon: no");
+        TAP_OK(!conmon_supports_log_label("conmon"), "a relative path: no");
+        TAP_OK(!conmon_supports_log_label("/dev/null"), "not executable: no");
+
+        snprintf(path, sizeof(path), "rm -rf %s", dir);
+        TAP_IS_INT(system(path), 0, "cleanup");
 }
 
 static void test_env(void) {
@@ -330,6 +418,8 @@ static void test_reopen(void) {
 
 int main(void) {
         test_argv();
+        test_argv_labels();
+        test_supports_log_label();
         test_env();
         test_sync_message();
         test_create();

@@ -11,9 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conmon.h"
@@ -26,6 +29,10 @@
 /* conmon finds its pipes at these descriptors, as CRI-O passes them (ExtraFiles 0 and 1). */
 #define CONMON_SYNC_FD 3
 #define CONMON_START_FD 4
+/* conmon --help prints about 4 KiB; a binary that hangs must not hold the loop for long. */
+#define CONMON_HELP_MAX (64U * 1024U)
+#define CONMON_HELP_TIMEOUT_MSEC 2000
+#define CONMON_PROBE_CACHE_SIZE 8
 
 struct Conmon {
         sd_event *event;
@@ -64,6 +71,126 @@ int conmon_container_pidfile_path(const char *bundle_path, char **ret) {
 
 int conmon_pidfile_path(const char *bundle_path, char **ret) {
         return asprintf(ret, "%s/conmon-pidfile", bundle_path) < 0 ? -ENOMEM : 0;
+}
+
+/* ---- features ------------------------------------------------------------------------------ */
+
+typedef struct ConmonProbe {
+        char *path;
+        dev_t dev;
+        ino_t ino;
+        struct timespec mtime;
+        bool log_label;
+} ConmonProbe;
+
+/* Every handler may name its own monitor_path; a handful of binaries at most. */
+static ConmonProbe probe_cache[CONMON_PROBE_CACHE_SIZE];
+static size_t probe_next;
+
+static bool help_mentions(const char *path, const char *option) {
+        _cleanup_free_ char *out = NULL;
+        _cleanup_close_ int null_fd = -EBADF, read_fd = -EBADF;
+        posix_spawn_file_actions_t actions;
+        char *const argv[] = { (char *) path, (char *) "--help", NULL };
+        char *const envp[] = { (char *) CONMON_DEFAULT_ENV_PATH, NULL };
+        struct timespec start;
+        size_t size = 0;
+        siginfo_t si;
+        pid_t pid;
+        int p[2], r;
+
+        out = malloc(CONMON_HELP_MAX + 1);
+        null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (!out || null_fd < 0 || pipe2(p, O_CLOEXEC) < 0)
+                return false;
+        read_fd = p[0];
+        r = posix_spawn_file_actions_init(&actions);
+        if (r != 0) {
+                safe_close(p[1]);
+                return false;
+        }
+        r = posix_spawn_file_actions_adddup2(&actions, null_fd, STDIN_FILENO);
+        if (r == 0)
+                r = posix_spawn_file_actions_adddup2(&actions, p[1], STDOUT_FILENO);
+        if (r == 0)
+                r = posix_spawn_file_actions_adddup2(&actions, null_fd, STDERR_FILENO);
+        if (r == 0)
+                r = posix_spawn(&pid, path, &actions, NULL, argv, envp);
+        posix_spawn_file_actions_destroy(&actions);
+        safe_close(p[1]);
+        if (r != 0) {
+                log_debug_errno(r, "Failed to run %s --help: %m", path);
+                return false;
+        }
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &start);
+        while (size < CONMON_HELP_MAX) {
+                struct pollfd pfd = { .fd = read_fd, .events = POLLIN };
+                struct timespec now;
+                long elapsed;
+                ssize_t n;
+
+                (void) clock_gettime(CLOCK_MONOTONIC, &now);
+                elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+                if (elapsed >= CONMON_HELP_TIMEOUT_MSEC)
+                        break;
+                r = poll(&pfd, 1, (int) (CONMON_HELP_TIMEOUT_MSEC - elapsed));
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0)
+                        break;
+                n = read(read_fd, out + size, CONMON_HELP_MAX - size);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                size += (size_t) n;
+        }
+        out[size] = '\0';
+        /* Done reading, whatever it still does. */
+        (void) kill(pid, SIGKILL);
+        (void) waitid(P_PID, (id_t) pid, &si, WEXITED);
+        return strstr(out, option) != NULL;
+}
+
+bool conmon_supports_log_label(const char *path) {
+        ConmonProbe *e;
+        struct stat st;
+
+        if (!path_ok(path) || stat(path, &st) < 0)
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(probe_cache); i++) {
+                e = &probe_cache[i];
+                if (e->path && strcmp(e->path, path) == 0 && e->dev == st.st_dev && e->ino == st.st_ino &&
+                    e->mtime.tv_sec == st.st_mtim.tv_sec && e->mtime.tv_nsec == st.st_mtim.tv_nsec)
+                        return e->log_label;
+        }
+
+        /* Not asked yet, or the binary was replaced (a package upgrade). */
+        e = &probe_cache[probe_next];
+        probe_next = (probe_next + 1) % ELEMENTSOF(probe_cache);
+        free(e->path);
+        *e = (ConmonProbe) {
+                .path = strdup(path),
+                .dev = st.st_dev,
+                .ino = st.st_ino,
+                .mtime = st.st_mtim,
+                .log_label = help_mentions(path, "--log-label"),
+        };
+        log_debug("%s %s --log-label.", path, e->log_label ? "takes" : "does not take");
+        return e->log_label;
+}
+
+/* --log-label KEY=VALUE, unless the value is missing. */
+static int push_label(char ***argv, const char *key, const char *value) {
+        int r;
+
+        if (!value || !*value)
+                return 0;
+        r = strv_push(argv, "--log-label");
+        if (r < 0)
+                return r;
+        return strv_pushf(argv, "%s=%s", key, value);
 }
 
 int conmon_build_argv(const ConmonConfig *config, const ConmonContainer *ctr, char ***ret) {
@@ -127,6 +254,20 @@ int conmon_build_argv(const ConmonConfig *config, const ConmonContainer *ctr, ch
                 r = strv_push_many(&argv, "-l", "journald:", NULL);
                 if (r >= 0 && ctr->log_tag)
                         r = strv_push_many(&argv, "--log-tag", ctr->log_tag, NULL);
+        }
+        if (r >= 0 && config->log_to_journald && config->log_labels) {
+                r = push_label(&argv, "POD_ID", ctr->pod_id);
+                if (r >= 0)
+                        r = push_label(&argv, "POD_NAME", ctr->pod_name);
+                if (r >= 0)
+                        r = push_label(&argv, "POD_NAMESPACE", ctr->pod_namespace);
+                /* The runtime's systemd driver puts the container into crio-<id>.scope; the lines
+                 * come from conmon's scope, and this field lets journalctl -u find them. */
+                if (r >= 0 && config->systemd_cgroup) {
+                        r = strv_push(&argv, "--log-label");
+                        if (r >= 0)
+                                r = strv_pushf(&argv, "OBJECT_SYSTEMD_UNIT=crio-%s.scope", ctr->id);
+                }
         }
         if (r >= 0 && config->no_pivot)
                 r = strv_push(&argv, "--no-pivot");
@@ -406,9 +547,12 @@ int conmon_create(sd_event *event, const ConmonConfig *config, const ConmonConta
         posix_spawn_file_actions_t actions;
         posix_spawnattr_t attr;
         sigset_t mask, defaults;
+        ConmonConfig effective = *config;
         int p[2], r;
 
-        r = conmon_build_argv(config, ctr, &argv);
+        effective.log_labels = config->log_to_journald &&
+                               conmon_supports_log_label(config->conmon_path ?: CONMON_DEFAULT_PATH);
+        r = conmon_build_argv(&effective, ctr, &argv);
         if (r < 0)
                 return r;
         r = conmon_build_env(config, &env);

@@ -10,8 +10,12 @@
  *
  * conmon writes the CRI log file (k8s-file driver) and, by default, the same lines to journald
  * with CONTAINER_ID, CONTAINER_ID_FULL, CONTAINER_NAME (from -n), CONTAINER_TAG and
- * SYSLOG_IDENTIFIER (from --log-tag). When the container exits it writes the exit code to
- * <exits dir>/<id>, and "oom" into the bundle when the kernel OOM-killed it (exit-watch.h). */
+ * SYSLOG_IDENTIFIER (from --log-tag). A conmon that takes --log-label (2.1.14 and later) also adds
+ * POD_ID, POD_NAME, POD_NAMESPACE and OBJECT_SYSTEMD_UNIT=crio-<id>.scope, by which journalctl -u
+ * finds the lines (it matches OBJECT_SYSTEMD_UNIT= from senders running as root); an older conmon's
+ * lines carry the CONTAINER_* fields only and belong to its own crio-conmon-<id>.scope.
+ * When the container exits it writes the exit code to <exits dir>/<id>, and "oom" into the bundle
+ * when the kernel OOM-killed it (exit-watch.h). */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -39,6 +43,8 @@ typedef struct ConmonConfig {
         const char *log_level;          /* --log-level; NULL: "info" */
         int64_t log_size_max;           /* --log-size-max when >= 0 (log_size_max, -1: none) */
         bool log_to_journald;           /* -l journald: beside the CRI file */
+        bool log_labels;                /* with log_to_journald: --log-label POD_ID=... (conmon_create()
+                                         * sets it from conmon_supports_log_label()) */
         bool no_pivot;
         bool no_sync_log;
         char *const *env;               /* conmon's environment (monitor_env); NULL: a default PATH */
@@ -53,10 +59,17 @@ typedef struct ConmonContainer {
         const char *persist_dir;        /* --persist-dir; NULL: the bundle */
         const char *log_path;           /* the CRI log file (no ':', conmon splits on it) */
         const char *log_tag;            /* --log-tag (journald only): CONTAINER_TAG; NULL: none */
+        const char *pod_id;             /* --log-label POD_ID=, POD_NAME=, POD_NAMESPACE= (journald */
+        const char *pod_name;           /* with log_labels only); NULL or empty: left out */
+        const char *pod_namespace;
         bool terminal;                  /* -t */
         bool stdin;                     /* -i */
         bool stdin_once;                /* without it, --leave-stdin-open */
 } ConmonContainer;
+
+/* Whether the conmon at path takes --log-label (its --help says so). Asked once per binary: the
+ * answer is kept until the file at path changes. A conmon that cannot be run counts as "no". */
+bool conmon_supports_log_label(const char *path);
 
 /* conmon's argv for creating ctr. -EINVAL for missing or unusable values. */
 int conmon_build_argv(const ConmonConfig *config, const ConmonContainer *ctr, char ***ret);
