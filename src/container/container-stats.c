@@ -8,6 +8,7 @@
 #include "cgroup-util.h"
 #include "container-json.h"
 #include "container-rootfs.h"
+#include "container-state.h"
 #include "container-stats.h"
 #include "fileio.h"
 #include "log.h"
@@ -162,6 +163,7 @@ static void update_finish(ContainerUpdate *u, int r, const char *error) {
                 u->resources = (OciResources) {};
                 c->config.has_resources = true;
                 log_container(c, LOG_INFO, "Updated the resources of container %s.", c->id);
+                (void) container_state_save(c);
         }
         u->callback(c, r, error, u->userdata);
         systemd_request_free(u->systemd_request);
