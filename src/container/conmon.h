@@ -10,12 +10,12 @@
  *
  * conmon writes the CRI log file (k8s-file driver) and, by default, the same lines to journald
  * with CONTAINER_ID, CONTAINER_ID_FULL, CONTAINER_NAME (from -n), CONTAINER_TAG and
- * SYSLOG_IDENTIFIER (from --log-tag). A conmon that takes --log-label (2.1.14 and later) also adds
- * POD_ID, POD_NAME, POD_NAMESPACE and OBJECT_SYSTEMD_UNIT=crio-<id>.scope, by which journalctl -u
- * finds the lines (it matches OBJECT_SYSTEMD_UNIT= from senders running as root); an older conmon's
- * lines carry the CONTAINER_* fields only and belong to its own crio-conmon-<id>.scope.
- * When the container exits it writes the exit code to <exits dir>/<id>, and "oom" into the bundle
- * when the kernel OOM-killed it (exit-watch.h). */
+ * SYSLOG_IDENTIFIER (from --log-tag). A conmon that takes --log-label (containers/conmon#562, merged
+ * in 2025) also adds POD_ID, POD_NAME, POD_NAMESPACE and OBJECT_SYSTEMD_UNIT=crio-<id>.scope, by
+ * which journalctl -u finds the lines (it matches OBJECT_SYSTEMD_UNIT= from senders running as
+ * root); an older conmon's lines carry the CONTAINER_* fields only and belong to its own
+ * crio-conmon-<id>.scope. When the container exits it writes the exit code to <exits dir>/<id>,
+ * and "oom" into the bundle when the kernel OOM-killed it (exit-watch.h). */
 
 #include <stdbool.h>
 #include <stddef.h>
