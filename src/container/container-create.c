@@ -295,6 +295,7 @@ static int spec_write(Container *c, const ImageRecord *image, char **ret_error) 
         OciRlimit *rlimits = NULL;
         size_t n_rlimits = 0;
         OciPidMode pid_mode = cfg->pid_mode;
+        const RuntimeHandler *h = config_find_runtime(m->config, c->runtime_handler);
         int r;
 
         mounts = calloc(MAX(cfg->n_mounts, 1U), sizeof(OciCriMount));
@@ -425,6 +426,7 @@ static int spec_write(Container *c, const ImageRecord *image, char **ret_error) 
                 .n_mounts = cfg->n_mounts,
                 .devices = devices,
                 .n_devices = cfg->n_devices,
+                .privileged_without_host_devices = h && h->privileged_without_host_devices,
                 .resources = cfg->has_resources ? &cfg->resources : NULL,
                 .has_oom_score_adj = cfg->has_oom_score_adj,
                 .oom_score_adj = cfg->oom_score_adj,
@@ -580,6 +582,9 @@ static int create_internal(Manager *m, Pod *p, ContainerConfig *config, bool inf
                 .bundle_path = c->bundle_dir,
                 .log_path = c->log_path,
                 .log_tag = c->name,
+                .pod_id = c->pod->id,
+                .pod_name = c->pod->config.name,
+                .pod_namespace = c->pod->config.namespace,
                 .terminal = c->config.tty,
                 .stdin = c->config.stdin,
                 .stdin_once = c->config.stdin_once,
