@@ -126,7 +126,7 @@ int container_find(Manager *m, const char *id_or_prefix, Container **ret) {
         size_t state = 0, n;
         void *v;
 
-        if (c && c->state != CONTAINER_STATE_CREATING) {
+        if (c && container_is_visible(c)) {
                 *ret = c;
                 return 0;
         }
@@ -135,7 +135,7 @@ int container_find(Manager *m, const char *id_or_prefix, Container **ret) {
         n = strlen(id_or_prefix);
         while (hashmap_iterate(m->containers_by_id, &state, NULL, &v)) {
                 c = v;
-                if (c->state == CONTAINER_STATE_CREATING || strncmp(c->id, id_or_prefix, n) != 0)
+                if (!container_is_visible(c) || strncmp(c->id, id_or_prefix, n) != 0)
                         continue;
                 if (found)
                         return -ENOTUNIQ;
@@ -162,7 +162,7 @@ int container_list(Manager *m, Container ***ret, size_t *ret_n) {
         if (!l)
                 return -ENOMEM;
         while (m->containers_by_id && hashmap_iterate(m->containers_by_id, &state, NULL, &v))
-                if (((Container *) v)->state != CONTAINER_STATE_CREATING)
+                if (container_is_visible(v))
                         l[n++] = v;
         qsort(l, n, sizeof(Container *), compare_created);
         *ret = l;

@@ -25,9 +25,10 @@ int container_store_add(Manager *m, Container *c);
 void container_store_remove(Manager *m, Container *c);
 Container *container_get(Manager *m, const char *id) _pure_;
 Container *container_get_by_name(Manager *m, const char *name) _pure_;
-/* A full id or a unique prefix, containers being created left out: -ENOENT, -ENOTUNIQ. */
+/* A full id or a unique prefix, containers not visible (container_is_visible()) left out: -ENOENT,
+ * -ENOTUNIQ. */
 int container_find(Manager *m, const char *id_or_prefix, Container **ret);
-/* Every container that is not being created, oldest first; free() the array. */
+/* Every visible container (container_is_visible()), oldest first; free() the array. */
 int container_list(Manager *m, Container ***ret, size_t *ret_n);
 size_t container_count(Manager *m) _pure_;
 

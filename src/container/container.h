@@ -171,12 +171,21 @@ typedef struct Container {
         /* The pod's pause process: its id is the pod's, it stays out of the store (CRI and D-Bus
          * never see it) and is reached through the pod. */
         bool infra;
+        /* Made for a CreateContainer whose caller went away: hidden, as if still being created,
+         * until a retry of the request claims it, removed when none comes in time
+         * (src/cri/cri-pending.c). */
+        bool unclaimed;
 } Container;
 
 int container_new(struct Manager *m, struct Pod *pod, ContainerConfig *config, Container **ret);
 Container *container_ref(Container *c);
 Container *container_unref(Container *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Container *, container_unref);
+
+/* What CRI and D-Bus see: neither a container being created nor one nobody claimed yet. */
+static inline bool container_is_visible(const Container *c) {
+        return c->state != CONTAINER_STATE_CREATING && !c->unclaimed;
+}
 
 /* "k8s_<ctr>_<pod>_<namespace>_<uid>_<attempt>": -EINVAL when a part is empty. */
 int container_build_name(const char *ctr, const char *pod, const char *namespace, const char *uid,

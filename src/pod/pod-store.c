@@ -82,7 +82,7 @@ int pod_store_find(const PodStore *s, const char *id_or_prefix, Pod **ret) {
                 return -ENOENT;
         p = hashmap_get(s->by_id, id_or_prefix);
         if (p) {
-                if (p->state == POD_STATE_CREATING)
+                if (!pod_is_visible(p))
                         return -ENOENT;
                 *ret = p;
                 return 0;
@@ -90,7 +90,7 @@ int pod_store_find(const PodStore *s, const char *id_or_prefix, Pod **ret) {
         n = strlen(id_or_prefix);
         while (hashmap_iterate(s->by_id, &state, NULL, &v)) {
                 p = v;
-                if (p->state == POD_STATE_CREATING || strncmp(p->id, id_or_prefix, n) != 0)
+                if (!pod_is_visible(p) || strncmp(p->id, id_or_prefix, n) != 0)
                         continue;
                 if (found)
                         return -ENOTUNIQ;
@@ -117,7 +117,7 @@ int pod_store_list(const PodStore *s, Pod ***ret, size_t *ret_n) {
         if (!l)
                 return -ENOMEM;
         while (s && hashmap_iterate(s->by_id, &state, NULL, &v))
-                if (((Pod *) v)->state != POD_STATE_CREATING)
+                if (pod_is_visible(v))
                         l[n++] = v;
         if (n > 1)
                 qsort(l, n, sizeof(Pod *), compare_created);

@@ -24,10 +24,10 @@ void pod_store_remove(PodStore *s, Pod *p);
 
 Pod *pod_store_get(const PodStore *s, const char *id) _pure_;
 Pod *pod_store_get_by_name(const PodStore *s, const char *name) _pure_;
-/* A full id or a unique prefix of one, pods being created left out: -ENOENT, or -ENOTUNIQ when
- * the prefix names several. */
+/* A full id or a unique prefix of one, pods not visible (pod_is_visible()) left out: -ENOENT, or
+ * -ENOTUNIQ when the prefix names several. */
 int pod_store_find(const PodStore *s, const char *id_or_prefix, Pod **ret);
-/* Every pod that is not being created, oldest first: a NULL-terminated array (free() it, the
+/* Every visible pod (pod_is_visible()), oldest first: a NULL-terminated array (free() it, the
  * pods stay the store's). */
 int pod_store_list(const PodStore *s, Pod ***ret, size_t *ret_n);
 size_t pod_store_size(const PodStore *s) _pure_;

@@ -133,9 +133,18 @@ typedef struct Pod {
         /* The operation under way, at most one at a time (run, stop or remove). */
         struct PodOperation *operation;
         struct PodOperation *queue;     /* operations waiting for it */
+
+        /* Run for a RunPodSandbox whose caller went away: hidden, as if still being created, until
+         * a retry of the request claims it, removed when none comes in time (src/cri/cri-pending.c). */
+        bool unclaimed;
 } Pod;
 
 int pod_new(struct Manager *m, PodConfig *config, Pod **ret);
+
+/* What CRI and D-Bus see: neither a pod being created nor one nobody claimed yet. */
+static inline bool pod_is_visible(const Pod *p) {
+        return p->state != POD_STATE_CREATING && !p->unclaimed;
+}
 Pod *pod_ref(Pod *p);
 Pod *pod_unref(Pod *p);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Pod *, pod_unref);
