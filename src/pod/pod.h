@@ -140,14 +140,14 @@ typedef struct Pod {
 } Pod;
 
 int pod_new(struct Manager *m, PodConfig *config, Pod **ret);
+Pod *pod_ref(Pod *p);
+Pod *pod_unref(Pod *p);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Pod *, pod_unref);
 
 /* What CRI and D-Bus see: neither a pod being created nor one nobody claimed yet. */
 static inline bool pod_is_visible(const Pod *p) {
         return p->state != POD_STATE_CREATING && !p->unclaimed;
 }
-Pod *pod_ref(Pod *p);
-Pod *pod_unref(Pod *p);
-DEFINE_TRIVIAL_CLEANUP_FUNC(Pod *, pod_unref);
 
 /* 64 random hex characters. */
 int pod_id_new(char **ret);
