@@ -25,6 +25,6 @@ int container_state_to_json(const Container *c, const char *boot_id, char **ret)
 int container_state_from_json(const char *json, size_t size, Container *c, char **ret_pod_id,
                               char **ret_boot_id);
 
-/* Frees every field container_state_from_json() may set (the config included) and zeroes them; the
- * fields it never sets are left alone. */
+/* Frees every field container_state_from_json() may set (the config included), leaving NULL
+ * pointers; the fields it never sets are left alone. The container's own destructor frees them too. */
 void container_state_done(Container *c);

@@ -22,6 +22,6 @@ int pod_state_to_json(const Pod *p, const char *boot_id, char **ret);
  * them all. *ret_boot_id (may be NULL) is set only on success, NULL when the record has none. */
 int pod_state_from_json(const char *json, size_t size, Pod *p, char **ret_boot_id);
 
-/* Frees every field pod_state_from_json() may set (the config included) and zeroes them; the
- * fields it never sets are left alone. */
+/* Frees every field pod_state_from_json() may set (the config included), leaving NULL pointers; the
+ * fields it never sets are left alone. The pod's own destructor frees them too. */
 void pod_state_done(Pod *p);

@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include "container-state-json.h"
+#include "tap.h"
+
+int main(void) {
+        return tap_done();
+}
