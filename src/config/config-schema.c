@@ -607,7 +607,7 @@ const ConfigKey config_keys[] = {
           .doc = "Path of pinns, which pins namespaces; empty searches $PATH." },
         { G("crio.runtime", enable_criu_support), BOOL(true), .option = "enable-criu-support",
           .doc = "Allow checkpoint and restore when criu is found in $PATH." },
-        { G("crio.runtime", enable_pod_events), BOOL(false), .option = "enable-pod-events",
+        { G("crio.runtime", enable_pod_events), BOOL(false), .flags = CONFIG_ACTED, .option = "enable-pod-events",
           .doc = "Send container events to the kubelet (evented PLEG)." },
         { G("crio.runtime", absent_mount_sources_to_reject), LIST(NULL), .flags = CONFIG_ACTED, .check = check_absolute_list,
           .option = "absent-mount-sources-to-reject",
@@ -787,7 +787,8 @@ const ConfigKey config_keys[] = {
           .option = "collection-period",
           .doc = "Seconds between collections of stats and pod sandbox metrics; 0 collects on\n"
                  "demand." },
-        { G("crio.stats", included_pod_metrics), LIST(NULL), .option = "included-pod-metrics",
+        { G("crio.stats", included_pod_metrics), LIST(NULL), .flags = CONFIG_ACTED,
+          .option = "included-pod-metrics",
           .doc = "Pod metrics to collect (\"cpu\", \"memory\", \"network\"...); empty collects none." },
 
         /* [crio.nri] */

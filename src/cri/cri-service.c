@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "cri-call.h"
 #include "cri-container.h"
+#include "cri-events.h"
 #include "cri-image.h"
+#include "cri-metrics.h"
 #include "cri-pod.h"
 #include "cri-runtime.h"
 #include "cri-service.h"
@@ -36,14 +38,14 @@ const GrpcMethod cri_methods[] = {
         { RUNTIME("StreamContainerStats"), cri_container_stream_stats, true },
         { RUNTIME("PodSandboxStats"), cri_pod_stats, false },
         { RUNTIME("ListPodSandboxStats"), cri_pod_list_stats, false },
-        { RUNTIME("StreamPodSandboxStats"), cri_call_unimplemented, true },
-        { RUNTIME("UpdateRuntimeConfig"), cri_call_unimplemented, false },
+        { RUNTIME("StreamPodSandboxStats"), cri_pod_stream_stats, true },
+        { RUNTIME("UpdateRuntimeConfig"), cri_runtime_update_config, false },
         { RUNTIME("Status"), cri_runtime_status, false },
-        { RUNTIME("CheckpointContainer"), cri_call_unimplemented, false },
-        { RUNTIME("GetContainerEvents"), cri_call_unimplemented, true },
-        { RUNTIME("ListMetricDescriptors"), cri_call_unimplemented, false },
-        { RUNTIME("ListPodSandboxMetrics"), cri_call_unimplemented, false },
-        { RUNTIME("StreamPodSandboxMetrics"), cri_call_unimplemented, true },
+        { RUNTIME("CheckpointContainer"), cri_container_checkpoint, false },
+        { RUNTIME("GetContainerEvents"), cri_events_get, true },
+        { RUNTIME("ListMetricDescriptors"), cri_metrics_list_descriptors, false },
+        { RUNTIME("ListPodSandboxMetrics"), cri_metrics_list, false },
+        { RUNTIME("StreamPodSandboxMetrics"), cri_metrics_stream, true },
         { RUNTIME("RuntimeConfig"), cri_runtime_config, false },
         { RUNTIME("UpdatePodSandboxResources"), cri_pod_update_resources, false },
         { IMAGE("ListImages"), cri_image_list, false },

@@ -145,6 +145,22 @@ void grpc_call_set_cancel_handler(GrpcCall *c, GrpcCallCancelHandler handler, vo
         c->cancel_userdata = userdata;
 }
 
+void grpc_call_set_drain_handler(GrpcCall *c, GrpcCallDrainHandler handler, void *userdata) {
+        c->drain_handler = handler;
+        c->drain_userdata = userdata;
+}
+
+void grpc_call_drain(GrpcCall *c) {
+        GrpcCallDrainHandler handler = c->drain_handler;
+
+        c->drain_handler = NULL;
+        if (!handler || c->finished || c->cancelled)
+                return;
+        grpc_call_ref(c);
+        handler(c, c->drain_userdata);
+        grpc_call_unref(c);
+}
+
 int grpc_timeout_parse(const char *s, size_t size, uint64_t *ret_usec) {
         uint64_t v = 0, usec;
 
@@ -391,6 +407,10 @@ int grpc_call_finishf(GrpcCall *c, GrpcStatus status, const char *format, ...) {
         if (r < 0)
                 return -ENOMEM;
         return grpc_call_finish(c, status, message);
+}
+
+size_t grpc_call_get_queued_bytes(GrpcCall *c) {
+        return c->out_size - c->out_start;
 }
 
 int grpc_call_send(GrpcCall *c, const uint8_t *message, size_t size) {

@@ -39,6 +39,8 @@ struct GrpcCall {
 
         GrpcCallCancelHandler cancel_handler;
         void *cancel_userdata;
+        GrpcCallDrainHandler drain_handler;
+        void *drain_userdata;
 
         bool dispatched;              /* the handler was called */
         bool headers_sent;            /* response HEADERS submitted with a data provider */
@@ -58,6 +60,9 @@ int grpc_call_on_headers_complete(GrpcCall *c);
 int grpc_call_on_data(GrpcCall *c, const uint8_t *data, size_t size);
 int grpc_call_on_remote_end(GrpcCall *c);
 void grpc_call_on_end_stream_sent(GrpcCall *c);
+
+/* The server begins to shut down: runs the call's drain handler, if any. */
+void grpc_call_drain(GrpcCall *c);
 
 /* Ends the call CANCELLED (server shutdown timed out). */
 void grpc_call_abort(GrpcCall *c);

@@ -317,6 +317,17 @@ int grpc_server_shutdown(GrpcServer *s, uint64_t timeout_usec, GrpcServerDrained
         for (size_t i = 0; i < s->n_listeners; i++)
                 grpc_listener_stop(s->listeners[i]);
 
+        /* Streams that never end by themselves end now, ahead of the GOAWAY; the output waits for the
+         * deferred flush, so no connection goes away under us. */
+        for (GrpcConnection *c = s->connections; c; c = c->next) {
+                GrpcCall *next_call;
+
+                for (GrpcCall *call = c->calls; call; call = next_call) {
+                        next_call = call->next;
+                        grpc_call_drain(call);
+                }
+        }
+
         for (GrpcConnection *c = s->connections; c; c = next) {
                 next = c->next;
                 grpc_connection_shutdown(c);

@@ -87,9 +87,18 @@ bool grpc_call_is_cancelled(GrpcCall *c);
 typedef void (*GrpcCallCancelHandler)(GrpcCall *c, void *userdata);
 void grpc_call_set_cancel_handler(GrpcCall *c, GrpcCallCancelHandler handler, void *userdata);
 
+/* Called once when the server begins to shut down, for a call that would never end by itself (an event
+ * stream): the handler ends it now (grpc_call_finish()), so that the shutdown need not wait for its
+ * timeout. */
+typedef void (*GrpcCallDrainHandler)(GrpcCall *c, void *userdata);
+void grpc_call_set_drain_handler(GrpcCall *c, GrpcCallDrainHandler handler, void *userdata);
+
 /* Queue one response message (gRPC length-prefixed framing is added here). Flow control is the
  * server's business: the message is buffered until the peer's windows allow it. */
 int grpc_call_send(GrpcCall *c, const uint8_t *message, size_t size);
+/* Bytes of response messages queued by grpc_call_send() that the peer's flow control has not let out
+ * yet (framing included): a streaming handler bounds what a slow reader may hold with it. */
+size_t grpc_call_get_queued_bytes(GrpcCall *c) _pure_;
 /* Ends the call with grpc-status/grpc-message trailers. Safe on an already cancelled call. */
 int grpc_call_finish(GrpcCall *c, GrpcStatus status, const char *message);
 int grpc_call_finishf(GrpcCall *c, GrpcStatus status, const char *format, ...) _printf_(3, 4);

@@ -87,10 +87,7 @@ def test_runtime_config_cgroup_driver(cri):
 
 # The RPCs no issue has implemented yet. An issue that implements one removes it here; every other RPC
 # must then answer something other than UNIMPLEMENTED.
-NOT_YET_IMPLEMENTED = {
-    "StreamPodSandboxStats", "UpdateRuntimeConfig", "CheckpointContainer", "GetContainerEvents",
-    "ListMetricDescriptors", "ListPodSandboxMetrics", "StreamPodSandboxMetrics",
-}
+NOT_YET_IMPLEMENTED = set()
 
 
 def all_rpcs():
