@@ -443,7 +443,6 @@ int struct_json_builder_to_string(JsonBuilder *b, char **ret) {
         if (!root)
                 return -EINVAL;
         json_generator_set_root(gen, root);
-        json_generator_set_pretty(gen, true);
         text = json_generator_to_data(gen, NULL);
         if (!text)
                 return -ENOMEM;
