@@ -14,6 +14,9 @@
 #include "crio-git-state.h"
 #include "log.h"
 #include "manager.h"
+#include "storage-check.h"
+#include "storage-version.h"
+#include "storage-wipe.h"
 
 static void print_version(void) {
         printf("Version:          %s\n"
@@ -52,6 +55,29 @@ static int print_config(ConfigFlags *flags) {
         return config_write_toml(config, /* comment_defaults= */ true, stdout);
 }
 
+/* crio wipe and crio check (src/storage/). */
+static int run_storage_command(ConfigFlags *flags) {
+        _cleanup_(config_freep) Config *config = NULL;
+        int64_t age_nsec = (int64_t) STORAGE_LAYER_AGE_DEFAULT_USEC * 1000;
+        int r;
+
+        r = config_load(flags->sources, &config);
+        if (r < 0)
+                return log_error_errno(r, "Invalid configuration.");
+        log_set_max_level(log_level_from_string(config->log_level));
+        if (strcmp(flags->command, "wipe") == 0)
+                return storage_wipe_command(config, flags->force);
+        if (flags->age && duration_parse(flags->age, &age_nsec) < 0)
+                return log_error_errno(EINVAL, "Invalid --age: %s (a duration such as 24h)", flags->age);
+        return storage_check_command(config, &(StorageCheckCommand) {
+                        .repair = flags->repair,
+                        .force = flags->force,
+                        .quick = flags->quick,
+                        .wipe = flags->wipe,
+                        .max_layer_age_usec = age_nsec / 1000,
+                });
+}
+
 static int run_daemon(ConfigFlags *flags) {
         _cleanup_(manager_freep) Manager *m = NULL;
         _cleanup_(config_freep) Config *config = NULL;
@@ -81,6 +107,7 @@ int main(int argc, char *argv[]) {
         int r;
 
         log_open();
+        storage_version_set_commit(CRIO_GIT_COMMIT);
 
         r = config_flags_parse(argc, argv, &flags);
         if (r < 0)
@@ -100,6 +127,8 @@ int main(int argc, char *argv[]) {
                 return run_daemon(flags) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         if (strcmp(flags->command, "config") == 0)
                 return print_config(flags) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        if (strcmp(flags->command, "wipe") == 0 || strcmp(flags->command, "check") == 0)
+                return run_storage_command(flags) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 
         log_error("Unknown command '%s'; see crio --help.", flags->command);
         return EXIT_FAILURE;

@@ -9,6 +9,7 @@ enum {
         ARG_LOG_TARGET = 0x100,
         ARG_DEFAULT,
         ARG_MAN,
+        ARG_REPAIR,
         ARG_KEY_BASE = 0x1000,          /* + index into config_keys */
 };
 
@@ -21,6 +22,12 @@ static const struct option fixed_options[] = {
         { "log-target", required_argument, NULL, ARG_LOG_TARGET },
         { "default", no_argument, NULL, ARG_DEFAULT },
         { "man", no_argument, NULL, ARG_MAN },
+        /* crio wipe and crio check; CRI-O's -r of --repair is --root here. */
+        { "force", no_argument, NULL, 'f' },
+        { "repair", no_argument, NULL, ARG_REPAIR },
+        { "quick", no_argument, NULL, 'q' },
+        { "wipe", no_argument, NULL, 'w' },
+        { "age", required_argument, NULL, 'a' },
 };
 
 /* Short spellings CRI-O has for a few of the schema flags. */
@@ -39,6 +46,7 @@ ConfigFlags *config_flags_free(ConfigFlags *f) {
                 return NULL;
         config_sources_free(f->sources);
         free(f->command);
+        free(f->age);
         return mfree(f);
 }
 
@@ -86,7 +94,7 @@ int config_flags_parse(int argc, char *argv[], ConfigFlags **ret) {
         f->log_target = _LOG_TARGET_INVALID;
 
         optind = 0;
-        while ((opt = getopt_long(argc, argv, "hvc:d:l:r:s:", options, NULL)) >= 0) {
+        while ((opt = getopt_long(argc, argv, "hvc:d:l:r:s:fqwa:", options, NULL)) >= 0) {
                 const ConfigKey *key = NULL;
 
                 switch (opt) {
@@ -117,6 +125,22 @@ int config_flags_parse(int argc, char *argv[], ConfigFlags **ret) {
                         break;
                 case ARG_MAN:
                         f->print_man = true;
+                        break;
+                case 'f':
+                        f->force = true;
+                        break;
+                case ARG_REPAIR:
+                        f->repair = true;
+                        break;
+                case 'q':
+                        f->quick = true;
+                        break;
+                case 'w':
+                        f->wipe = true;
+                        break;
+                case 'a':
+                        if (config_set_string(&f->age, optarg) < 0)
+                                return log_oom();
                         break;
                 case 'l':
                         key = config_key_find_option("log-level");
@@ -162,6 +186,17 @@ void config_flags_help(FILE *f) {
                 "  config                    Print the effective configuration as a commented crio.conf\n"
                 "                              --default  print the built-in defaults instead\n"
                 "                              --man      print crio.conf(5)\n"
+                "  wipe                      Remove containers and pods after a reboot, and their images\n"
+                "                            after an upgrade (as told by version_file, version_file_persist\n"
+                "                            and clean_shutdown_file); with internal_wipe crio does it at start\n"
+                "                              -f --force  wipe containers and their images regardless\n"
+                "  check                     Check the image store and container storage for damage\n"
+                "                              --repair    remove damaged layers and images\n"
+                "                              -f --force  with --repair, remove damaged containers too\n"
+                "                              -q --quick  check that blobs exist, without hashing them\n"
+                "                              -w --wipe   wipe the storage when the repair fails\n"
+                "                              -a --age=DURATION  unused layers older than this are damage\n"
+                "                                                 (default 24h)\n"
                 "  help                      Show this help\n\n"
                 "Options:\n"
                 "  -h --help                 Show this help\n"

@@ -16,6 +16,11 @@ typedef struct ConfigFlags {
         bool show_version;
         bool print_default;             /* crio config --default */
         bool print_man;                 /* crio config --man: crio.conf(5) */
+        bool force;                     /* crio wipe/check --force */
+        bool repair;                    /* crio check --repair */
+        bool quick;                     /* crio check --quick */
+        bool wipe;                      /* crio check --wipe */
+        char *age;                      /* crio check --age (NULL: the default, 24h) */
         LogTarget log_target;           /* _LOG_TARGET_INVALID when not given */
 } ConfigFlags;
 

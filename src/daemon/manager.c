@@ -11,6 +11,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "manager-dbus.h"
+#include "manager-storage.h"
 #include "container-manager.h"
 #include "manager.h"
 #include "pod-manager.h"
@@ -171,6 +172,10 @@ int manager_load_images(Manager *m) {
 int manager_start(Manager *m) {
         int r;
 
+        r = manager_wipe_if_needed(m);
+        if (r < 0)
+                return r;
+
         r = manager_load_images(m);
         if (r < 0)
                 return r;
@@ -193,6 +198,8 @@ int manager_start(Manager *m) {
 
         /* org.crio1 is owned before READY=1; without a system bus crio goes on without it. */
         (void) manager_connect_bus(m);
+
+        (void) manager_storage_started(m);
 
         (void) sd_notifyf(/* unset_environment= */ false,
                           "READY=1\nSTATUS=Serving CRI v1 on %s\nMAINPID=%lu",
@@ -275,5 +282,6 @@ int manager_run(Manager *m) {
         r = sd_event_loop(m->event);
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");
+        (void) manager_storage_stopped(m);
         return r;
 }
