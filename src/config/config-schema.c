@@ -399,21 +399,23 @@ const ConfigKey config_keys[] = {
           .doc = "Options handed to the storage driver, as \"driver.option=value\"." },
         { G("crio", log_dir), STR("/var/log/crio/pods"), .check = check_absolute, .option = "log-dir",
           .doc = "Default directory for container logs when the kubelet names none." },
-        { G("crio", version_file), STR("/var/run/crio/version"), .option = "version-file",
+        { G("crio", version_file), STR("/var/run/crio/version"), .flags = CONFIG_ACTED,
+          .option = "version-file",
           .doc = "Version stamp kept on a tmpfs; its absence after a reboot means containers\n"
                  "from the previous boot are wiped." },
-        { G("crio", version_file_persist), STR(""), .option = "version-file-persist",
+        { G("crio", version_file_persist), STR(""), .flags = CONFIG_ACTED, .option = "version-file-persist",
           .doc = "Version stamp kept across reboots; a change after an upgrade means images\n"
                  "are wiped. Empty disables the check." },
         { G("crio", clean_shutdown_file), STR("/var/lib/crio/clean.shutdown"),
-          .option = "clean-shutdown-file",
+          .flags = CONFIG_ACTED, .option = "clean-shutdown-file",
           .doc = "Written at a clean shutdown; when it is missing at start the storage is\n"
                  "checked, as the last shutdown may not have synced it." },
-        { G("crio", internal_wipe), BOOL(true), .flags = CONFIG_DEPRECATED, .option = "internal-wipe",
+        { G("crio", internal_wipe), BOOL(true), .flags = CONFIG_DEPRECATED | CONFIG_ACTED,
+          .option = "internal-wipe",
           .replacement = "nothing (the key is going away)",
           .doc = "Wipe stale containers and images when the daemon starts, rather than\n"
                  "leaving it to `crio wipe`." },
-        { G("crio", internal_repair), BOOL(true), .option = "internal-repair",
+        { G("crio", internal_repair), BOOL(true), .flags = CONFIG_ACTED, .option = "internal-repair",
           .doc = "Check storage for corruption after an unclean shutdown and repair it." },
 
         /* [crio.api] */
