@@ -426,19 +426,19 @@ const ConfigKey config_keys[] = {
           .doc = "Address the exec/attach/port-forward streaming server binds to." },
         { G("crio.api", stream_port), STR("0"), .check = check_port_string, .option = "stream-port",
           .doc = "Port of the streaming server; \"0\" picks a free port." },
-        { G("crio.api", stream_enable_tls), BOOL(false), .option = "stream-enable-tls",
+        { G("crio.api", stream_enable_tls), BOOL(false), .flags = CONFIG_ACTED, .option = "stream-enable-tls",
           .doc = "Serve streams over TLS (needs stream_tls_cert and stream_tls_key)." },
         { G("crio.api", stream_idle_timeout), STR(""), .check = check_duration_or_empty,
           .option = "stream-idle-timeout",
           .doc = "How long an idle stream stays open, as a duration (\"4h\"); empty keeps the\n"
                  "built-in limit." },
-        { G("crio.api", stream_tls_cert), STR(""), .check = check_absolute_or_empty,
+        { G("crio.api", stream_tls_cert), STR(""), .flags = CONFIG_ACTED, .check = check_absolute_or_empty,
           .option = "stream-tls-cert",
           .doc = "x509 certificate of the streaming server; re-read when the file changes." },
-        { G("crio.api", stream_tls_key), STR(""), .check = check_absolute_or_empty,
+        { G("crio.api", stream_tls_key), STR(""), .flags = CONFIG_ACTED, .check = check_absolute_or_empty,
           .option = "stream-tls-key",
           .doc = "Private key matching stream_tls_cert; re-read when the file changes." },
-        { G("crio.api", stream_tls_ca), STR(""), .check = check_absolute_or_empty,
+        { G("crio.api", stream_tls_ca), STR(""), .flags = CONFIG_ACTED, .check = check_absolute_or_empty,
           .option = "stream-tls-ca",
           .doc = "CA bundle used to authenticate streaming clients; re-read when it changes." },
         { G("crio.api", grpc_max_send_msg_size), INT(CRIO_DEFAULT_GRPC_MAX_MSG_SIZE),
@@ -553,7 +553,10 @@ const ConfigKey config_keys[] = {
                  "otherwise at least 8192." },
         { G("crio.runtime", log_to_journald), BOOL(true), .flags = CONFIG_ACTED, .option = "log-journald",
           .doc = "Also send container output to the journal (with CONTAINER_ID, CONTAINER_NAME,\n"
-                 "...). crio defaults to true (CRI-O: false)." },
+                 "...). crio defaults to true (CRI-O: false). A conmon that takes --log-label\n"
+                 "adds POD_ID, POD_NAME, POD_NAMESPACE, and the lines show in\n"
+                 "journalctl -u crio-<id>.scope; with an older conmon (Debian 12's 2.1.6) they\n"
+                 "carry the CONTAINER_* fields only and belong to crio-conmon-<id>.scope." },
         { G("crio.runtime", container_exits_dir), STR("/var/run/crio/exits"), .flags = CONFIG_ACTED, .check = check_absolute,
           .option = "container-exits-dir",
           .doc = "Directory where conmon writes container exit codes." },
