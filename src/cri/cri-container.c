@@ -9,11 +9,13 @@
 #include "api.pb-c.h"
 #include "cgroup-util.h"
 #include "config.h"
+#include "container-dbus.h"
 #include "container-json.h"
 #include "container-manager.h"
 #include "container-stats.h"
 #include "cri-call.h"
 #include "cri-container.h"
+#include "cri-pending.h"
 #include "fileio.h"
 #include "log.h"
 #include "manager.h"
@@ -425,29 +427,101 @@ static void reply_empty(CriContainerCall *c, const ProtobufCMessageDescriptor *d
                 (void) grpc_call_finish(c->call, GRPC_STATUS_INTERNAL, "out of memory");
 }
 
-static void on_created(Container *ctr, int r, const char *error, void *userdata) {
-        CriContainerCall *c = userdata;
+/* CreateContainer: a creation outlives a caller that goes away (kubelet's deadline) and its container
+ * goes to the retry of the request (cri-pending.c). */
 
+static void *pending_container_ref(void *object) {
+        return container_ref(object);
+}
+
+static void pending_container_unref(void *object) {
+        container_unref(object);
+}
+
+static const char *pending_container_id(const void *object) {
+        return ((const Container *) object)->id;
+}
+
+static bool pending_container_exists(const void *object) {
+        const Container *c = object;
+
+        /* Its pod's removal may have removed it meanwhile. */
+        return container_get(c->manager, c->id) == c && !c->removing;
+}
+
+static void pending_container_set_unclaimed(void *object, bool unclaimed) {
+        Container *c = object;
+
+        c->unclaimed = unclaimed;
+        /* The creation announced it on the bus while it was hidden, which D-Bus passed over: now. */
+        if (!unclaimed && c->state != CONTAINER_STATE_CREATING)
+                (void) container_dbus_send_new(c);
+}
+
+static void on_unclaimed_removed(Container *c, int r, const char *error, void *userdata) {
         if (r < 0)
-                (void) grpc_call_finishf(c->call, status_from_errno(r), "%s", error ?: strerror(-r));
-        else {
-                Runtime__V1__CreateContainerResponse reply = RUNTIME__V1__CREATE_CONTAINER_RESPONSE__INIT;
+                log_container_errno(c, LOG_WARNING, r, "Failed to remove the unclaimed container %s: %s", c->name,
+                                    error ?: strerror(-r));
+}
 
-                reply.container_id = ctr->id;
-                if (cri_call_reply(c->call, &reply.base) < 0)
-                        (void) grpc_call_finish(c->call, GRPC_STATUS_INTERNAL, "out of memory");
+static void pending_container_expire(void *object) {
+        Container *c = object;
+        int r;
+
+        r = container_remove(c, on_unclaimed_removed, NULL);
+        if (r < 0)
+                log_container_errno(c, LOG_WARNING, r, "Failed to remove the unclaimed container %s: %m", c->name);
+}
+
+static void pending_container_reply(GrpcCall *call, const char *id) {
+        Runtime__V1__CreateContainerResponse reply = RUNTIME__V1__CREATE_CONTAINER_RESPONSE__INIT;
+
+        reply.container_id = (char *) id;
+        if (cri_call_reply(call, &reply.base) < 0)
+                (void) grpc_call_finish(call, GRPC_STATUS_INTERNAL, "out of memory");
+}
+
+static void pending_container_fail(GrpcCall *call, const char *name, int r, const char *error) {
+        (void) grpc_call_finishf(call, status_from_errno(r), "%s", error ?: strerror(-r));
+}
+
+static const CriPendingType pending_container_type = {
+        .what = "container",
+        .ref = pending_container_ref,
+        .unref = pending_container_unref,
+        .id = pending_container_id,
+        .exists = pending_container_exists,
+        .set_unclaimed = pending_container_set_unclaimed,
+        .expire = pending_container_expire,
+        .reply = pending_container_reply,
+        .fail = pending_container_fail,
+};
+
+static int pending_containers(Manager *m, CriPending **ret) {
+        int r;
+
+        if (!m->pending_containers) {
+                r = cri_pending_new(m->event, &pending_container_type, &m->pending_containers);
+                if (r < 0)
+                        return r;
         }
-        cri_container_call_free(c);
+        *ret = m->pending_containers;
+        return 0;
+}
+
+static void on_created(Container *ctr, int r, const char *error, void *userdata) {
+        cri_pending_done(userdata, ctr, r, error);
 }
 
 int cri_container_create(GrpcCall *call, const uint8_t *message, size_t size, void *userdata) {
         Manager *m = userdata;
         _cleanup_message_ ProtobufCMessage *msg = NULL;
         _cleanup_(container_config_done) ContainerConfig config = {};
-        _cleanup_free_ char *error_text = NULL;
+        _cleanup_free_ char *error_text = NULL, *name = NULL;
         Runtime__V1__CreateContainerRequest *req;
         const char *error = NULL;
-        CriContainerCall *c;
+        CriPendingEntry *entry;
+        CriPending *pending;
         Pod *p;
         int r;
 
@@ -468,14 +542,31 @@ int cri_container_create(GrpcCall *call, const uint8_t *message, size_t size, vo
         if (r < 0)
                 return r;
 
-        c = cri_container_call_new(call);
-        if (!c)
-                return -ENOMEM;
-        r = container_create(m, p, &config, on_created, c, &error_text);
+        r = container_build_name(config.name, p->config.name, p->config.namespace, p->config.uid, config.attempt,
+                                 &name);
+        if (r < 0)
+                return r;
+        r = pending_containers(m, &pending);
+        if (r < 0)
+                return r;
+        /* A creation under way or put aside for a caller that went away: this call waits for it or
+         * takes it. Not in a pod that stopped meanwhile: container_create() says why. */
+        if (p->state == POD_STATE_READY) {
+                r = cri_pending_join(pending, name, call);
+                if (r != 0)
+                        return MIN(r, 0);
+        }
+
+        r = cri_pending_begin(pending, name, call, /* object= */ NULL, &entry);
+        if (r < 0)
+                return r;
+        r = container_create(m, p, &config, on_created, entry, &error_text);
         if (r < 0) {
-                cri_container_call_free(c);
+                cri_pending_abort(entry);
                 return grpc_call_finishf(call, status_from_errno(r), "%s", error_text ?: strerror(-r));
         }
+        /* In the store, being created, under that name (the callback comes later, from the loop). */
+        cri_pending_set_object(entry, container_get_by_name(m, name));
         return 0;
 }
 

@@ -5,10 +5,12 @@
 #include "api.pb-c.h"
 #include "config.h"
 #include "cri-call.h"
+#include "cri-pending.h"
 #include "cri-pod.h"
 #include "log.h"
 #include "strv.h"
 #include "manager.h"
+#include "manager-dbus.h"
 #include "pod-json.h"
 #include "pod-operation.h"
 #include "pod-slice.h"
@@ -218,70 +220,91 @@ static GrpcStatus status_from_errno(int r) {
                GRPC_STATUS_UNKNOWN;
 }
 
-/* RunPodSandbox */
+/* RunPodSandbox: a run outlives a caller that goes away (kubelet's deadline) and its pod goes to the
+ * retry of the request (cri-pending.c). */
 
-typedef struct CriPodCall {
-        GrpcCall *call;
-        PodOperation *operation;
-        PodStatsRequest **stats_requests;
-        size_t n_stats_requests;
-} CriPodCall;
-
-static void cri_pod_call_free(CriPodCall *c) {
-        grpc_call_unref(c->call);
-        free(c);
+static void *pending_pod_ref(void *object) {
+        return pod_ref(object);
 }
 
-static void on_call_cancelled(GrpcCall *call, void *userdata) {
-        CriPodCall *c = userdata;
+static void pending_pod_unref(void *object) {
+        pod_unref(object);
+}
 
-        /* Clears the operation's callback; a run rolls back on its own. */
-        pod_operation_cancel(TAKE_PTR(c->operation));
-        cri_pod_call_free(c);
+static const char *pending_pod_id(const void *object) {
+        return ((const Pod *) object)->id;
+}
+
+static bool pending_pod_exists(const void *object) {
+        const Pod *p = object;
+
+        return pod_store_get(p->manager->pods, p->id) == p;
+}
+
+static void pending_pod_set_unclaimed(void *object, bool unclaimed) {
+        Pod *p = object;
+
+        p->unclaimed = unclaimed;
+        /* The run announced the pod on the bus while it was hidden, which D-Bus passed over: now. */
+        if (!unclaimed && p->state != POD_STATE_CREATING)
+                (void) manager_bus_send_pod_new(p->manager, p->id);
+}
+
+static void on_unclaimed_removed(Pod *p, int r, const char *error, void *userdata) {
+        if (r < 0)
+                log_pod_errno(p, LOG_WARNING, r, "Failed to remove the unclaimed pod sandbox %s: %s", p->name,
+                              error ?: strerror(-r));
+}
+
+static void pending_pod_expire(void *object) {
+        Pod *p = object;
+        int r;
+
+        r = pod_remove(p, on_unclaimed_removed, NULL, NULL);
+        if (r < 0)
+                log_pod_errno(p, LOG_WARNING, r, "Failed to remove the unclaimed pod sandbox %s: %m", p->name);
+}
+
+static void pending_pod_reply(GrpcCall *call, const char *id) {
+        Runtime__V1__RunPodSandboxResponse reply = RUNTIME__V1__RUN_POD_SANDBOX_RESPONSE__INIT;
+
+        reply.pod_sandbox_id = (char *) id;
+        if (cri_call_reply(call, &reply.base) < 0)
+                (void) grpc_call_finish(call, GRPC_STATUS_INTERNAL, "out of memory");
+}
+
+static void pending_pod_fail(GrpcCall *call, const char *name, int r, const char *error) {
+        /* Only a bad request is the caller's fault; the rest is ours (a missing file included). */
+        (void) grpc_call_finishf(call, r == -EINVAL ? GRPC_STATUS_INVALID_ARGUMENT : GRPC_STATUS_UNKNOWN,
+                                 "failed to run pod sandbox %s: %s", name, error ?: strerror(-r));
+}
+
+static const CriPendingType pending_pod_type = {
+        .what = "pod sandbox",
+        .ref = pending_pod_ref,
+        .unref = pending_pod_unref,
+        .id = pending_pod_id,
+        .exists = pending_pod_exists,
+        .set_unclaimed = pending_pod_set_unclaimed,
+        .expire = pending_pod_expire,
+        .reply = pending_pod_reply,
+        .fail = pending_pod_fail,
+};
+
+static int pending_pods(Manager *m, CriPending **ret) {
+        int r;
+
+        if (!m->pending_pods) {
+                r = cri_pending_new(m->event, &pending_pod_type, &m->pending_pods);
+                if (r < 0)
+                        return r;
+        }
+        *ret = m->pending_pods;
+        return 0;
 }
 
 static void on_run_done(Pod *p, int r, const char *error, void *userdata) {
-        CriPodCall *c = userdata;
-
-        grpc_call_set_cancel_handler(c->call, NULL, NULL);
-        if (r < 0)
-                /* Only a bad request is the caller's fault; the rest is ours (a missing file included). */
-                (void) grpc_call_finishf(c->call, r == -EINVAL ? GRPC_STATUS_INVALID_ARGUMENT : GRPC_STATUS_UNKNOWN,
-                                         "failed to run pod sandbox %s: %s",
-                                         p->name, error ?: strerror(-r));
-        else {
-                Runtime__V1__RunPodSandboxResponse reply = RUNTIME__V1__RUN_POD_SANDBOX_RESPONSE__INIT;
-
-                reply.pod_sandbox_id = p->id;
-                if (cri_call_reply(c->call, &reply.base) < 0)
-                        (void) grpc_call_finish(c->call, GRPC_STATUS_INTERNAL, "out of memory");
-        }
-        cri_pod_call_free(c);
-}
-
-static int start_operation(GrpcCall *call, Pod *p, PodOperationType type, PodSysctl *sysctls, size_t n_sysctls,
-                           PodOperationCallback callback) {
-        CriPodCall *c;
-        int r;
-
-        c = calloc(1, sizeof(CriPodCall));
-        if (!c) {
-                pod_sysctls_free(sysctls, n_sysctls);
-                return -ENOMEM;
-        }
-        c->call = grpc_call_ref(call);
-        /* Set first: the operation may end (and call back) before pod_*() returns. */
-        grpc_call_set_cancel_handler(call, on_call_cancelled, c);
-        r = type == POD_OPERATION_RUN ? pod_run(p, sysctls, n_sysctls, callback, c, &c->operation) :
-            type == POD_OPERATION_STOP ? pod_stop(p, callback, c, &c->operation) :
-            pod_remove(p, callback, c, &c->operation);
-        if (r < 0) {
-                if (type == POD_OPERATION_RUN)
-                        pod_sysctls_free(sysctls, n_sysctls);
-                grpc_call_set_cancel_handler(call, NULL, NULL);
-                cri_pod_call_free(c);
-        }
-        return r;
+        cri_pending_done(userdata, p, r, error);
 }
 
 int cri_pod_run(GrpcCall *call, const uint8_t *message, size_t size, void *userdata) {
@@ -294,6 +317,8 @@ int cri_pod_run(GrpcCall *call, const uint8_t *message, size_t size, void *userd
         const char *error = NULL, *handler;
         PodSysctl *sysctls = NULL;
         size_t n_sysctls = 0;
+        CriPendingEntry *entry;
+        CriPending *pending;
         Pod *existing;
         int r;
 
@@ -312,16 +337,24 @@ int cri_pod_run(GrpcCall *call, const uint8_t *message, size_t size, void *userd
         r = pod_build_name(config.name, config.namespace, config.uid, config.attempt, &name);
         if (r < 0)
                 return r;
+        r = pending_pods(m, &pending);
+        if (r < 0)
+                return r;
+        /* A run under way or put aside for a caller that went away: this call waits for it or takes it. */
+        r = cri_pending_join(pending, name, call);
+        if (r != 0)
+                return MIN(r, 0);
         existing = pod_store_get_by_name(m->pods, name);
-        if (existing && existing->state != POD_STATE_CREATING) {
+        if (existing && pod_is_visible(existing)) {
                 Runtime__V1__RunPodSandboxResponse reply = RUNTIME__V1__RUN_POD_SANDBOX_RESPONSE__INIT;
 
                 reply.pod_sandbox_id = existing->id;
                 return cri_call_reply(call, &reply.base);
         }
         if (existing)
+                /* One nobody claimed, being removed. */
                 return grpc_call_finishf(call, GRPC_STATUS_UNKNOWN,
-                                         "pod sandbox %s is being created already, try again", name);
+                                         "pod sandbox %s is being created or removed, try again", name);
 
         handler = *config.runtime_handler ? config.runtime_handler : m->config->default_runtime;
         if (!config_find_runtime(m->config, handler))
@@ -365,8 +398,20 @@ int cri_pod_run(GrpcCall *call, const uint8_t *message, size_t size, void *userd
         r = pod_store_add(m->pods, p);
         if (r < 0)
                 goto fail;
+        r = cri_pending_begin(pending, name, call, p, &entry);
+        if (r < 0) {
+                pod_store_remove(m->pods, p);
+                goto fail;
+        }
         log_pod(p, LOG_DEBUG, "Running pod sandbox %s (%s).", p->name, p->id);
-        return start_operation(call, p, POD_OPERATION_RUN, sysctls, n_sysctls, on_run_done);
+        /* The run may end, and call back (freeing entry), before pod_run() returns. */
+        r = pod_run(p, sysctls, n_sysctls, on_run_done, entry, /* ret= */ NULL);
+        if (r < 0) {
+                cri_pending_abort(entry);
+                pod_store_remove(m->pods, p);
+                goto fail;
+        }
+        return 0;
 
 fail:
         pod_sysctls_free(sysctls, n_sysctls);
@@ -374,6 +419,43 @@ fail:
 }
 
 /* StopPodSandbox, RemovePodSandbox */
+
+typedef struct CriPodCall {
+        GrpcCall *call;
+        PodOperation *operation;
+} CriPodCall;
+
+static void cri_pod_call_free(CriPodCall *c) {
+        grpc_call_unref(c->call);
+        free(c);
+}
+
+static void on_call_cancelled(GrpcCall *call, void *userdata) {
+        CriPodCall *c = userdata;
+
+        /* Clears the operation's callback; a stop or remove goes on to its end. */
+        pod_operation_cancel(TAKE_PTR(c->operation));
+        cri_pod_call_free(c);
+}
+
+static int start_operation(GrpcCall *call, Pod *p, PodOperationType type, PodOperationCallback callback) {
+        CriPodCall *c;
+        int r;
+
+        c = calloc(1, sizeof(CriPodCall));
+        if (!c)
+                return -ENOMEM;
+        c->call = grpc_call_ref(call);
+        /* Set first: the operation may end (and call back) before pod_*() returns. */
+        grpc_call_set_cancel_handler(call, on_call_cancelled, c);
+        r = type == POD_OPERATION_STOP ? pod_stop(p, callback, c, &c->operation) :
+                                         pod_remove(p, callback, c, &c->operation);
+        if (r < 0) {
+                grpc_call_set_cancel_handler(call, NULL, NULL);
+                cri_pod_call_free(c);
+        }
+        return r;
+}
 
 static void on_stop_or_remove_done(Pod *p, int r, const char *error, void *userdata) {
         CriPodCall *c = userdata;
@@ -404,7 +486,7 @@ static int stop_or_remove(GrpcCall *call, Manager *m, const char *id, PodOperati
                 return cri_call_reply(call, &reply.base);
         if (r < 0)
                 return grpc_call_finishf(call, GRPC_STATUS_INVALID_ARGUMENT, "pod sandbox id %s is ambiguous", id);
-        return start_operation(call, p, type, NULL, 0, on_stop_or_remove_done);
+        return start_operation(call, p, type, on_stop_or_remove_done);
 }
 
 int cri_pod_stop(GrpcCall *call, const uint8_t *message, size_t size, void *userdata) {

@@ -7,6 +7,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "config-reload.h"
+#include "cri-pending.h"
 #include "cri-service.h"
 #include "fileio.h"
 #include "log.h"
@@ -92,6 +93,9 @@ Manager *manager_free(Manager *m) {
                 return NULL;
 
         grpc_server_free(m->grpc);
+        /* Creations kept past their callers hold pods and containers: before those go. */
+        cri_pending_free(m->pending_containers);
+        cri_pending_free(m->pending_pods);
         /* Streams cancel their processes: before the pods and containers go. */
         manager_stop_streaming(m);
         /* Containers hold their pods and systemd calls: they go first. */

@@ -53,6 +53,11 @@ typedef struct Manager {
         /* Who hears of container lifecycle events (container-events.c): GetContainerEvents calls. */
         struct ContainerEventSubscriber *event_subscribers;
 
+        /* RunPodSandbox and CreateContainer kept past their callers for kubelet's retries
+         * (src/cri/cri-pending.c), made at the first call. */
+        struct CriPending *pending_pods;
+        struct CriPending *pending_containers;
+
         /* The exec/attach/port-forward server (src/streaming/), set up by manager_start_streaming(). */
         struct StreamServer *stream_server;
 
