@@ -19,9 +19,8 @@ int manager_wipe_if_needed(Manager *m) {
         storage_wipe_plan_daemon(&in, &plan);
         if (!plan.containers)
                 return 0;
-        log_notice("%s: wiping containers and pods%s.",
-                   plan.images ? "crio was upgraded" : "The node rebooted",
-                   plan.images ? " and their images" : "");
+        log_info("%s: wiping containers and pods%s.", plan.images ? "crio was upgraded" : "The node rebooted",
+                 plan.images ? " and their images" : "");
         r = storage_wipe_execute(m->config, &plan);
         if (r < 0)
                 /* What is left is read back as any container found at start would be. */
