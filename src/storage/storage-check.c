@@ -241,8 +241,11 @@ static int check_layers(StorageCheckReport *r, int root_fd) {
                         r->layer_keep[i] = false;
                         r->layers_dirty = true;
                         /* What is left of it (overlay/<id> without diff) goes too. */
-                        if ((k = strv_push(&r->remove, l->id)) < 0 ||
-                            (k = add_damage(r, STORAGE_DAMAGE_LAYER, l->id, "its directory %s is missing", path)) < 0)
+                        k = strv_push(&r->remove, l->id);
+                        if (k >= 0)
+                                k = add_damage(r, STORAGE_DAMAGE_LAYER, l->id, "its directory %s is missing",
+                                               path);
+                        if (k < 0)
                                 return k;
                 }
         }
@@ -293,7 +296,8 @@ static int check_blob(int root_fd, const char *digest, bool quick) {
         return digest_verifier_finish(v, NULL);
 }
 
-static int blob_damage(StorageCheckReport *r, const ImageRecord *img, const char *what, const char *digest, int e) {
+static int blob_damage(StorageCheckReport *r, const ImageRecord *img, const char *what, const char *digest,
+                       int e) {
         if (e == -ENOENT)
                 return add_damage(r, STORAGE_DAMAGE_IMAGE, img->id, "its %s %s is missing", what, digest);
         if (e == -EBADMSG)
@@ -322,7 +326,8 @@ static int check_images(StorageCheckReport *r, int root_fd, bool quick) {
                 }
                 for (char **l = img->layers; l && *l; l++)
                         if (!kept_layer(r, *l, NULL)) {
-                                if ((k = add_damage(r, STORAGE_DAMAGE_IMAGE, img->id, "its layer %s is missing", *l)) < 0)
+                                k = add_damage(r, STORAGE_DAMAGE_IMAGE, img->id, "its layer %s is missing", *l);
+                                if (k < 0)
                                         return k;
                                 r->image_keep[i] = false;
                                 break;
@@ -586,7 +591,8 @@ int storage_repair(const Config *c, const StorageCheckReport *r, bool remove_con
 
         k = storage_lock(c->root, &lock_fd);
         if (k == -EBUSY)
-                return log_error_errno(k, "The storage in %s is in use by a running crio; stop it first.", c->root);
+                return log_error_errno(k, "The storage in %s is in use by a running crio; stop it first.",
+                                       c->root);
         if (k < 0)
                 return log_error_errno(k, "Failed to lock the storage in %s: %m", c->root);
 
@@ -688,8 +694,8 @@ int storage_check_command(const Config *c, const StorageCheckCommand *o) {
                 return k < 0 ? k : storage_wipe_root(c, u);
         }
         if (!o->force && nc > 0)
-                return log_error_errno(EUCLEAN, "0 read-only layer errors, 0 read-only image errors, %u container errors",
-                                       nc);
+                return log_error_errno(EUCLEAN,
+                                       "0 read-only layer errors, 0 read-only image errors, %u container errors", nc);
         log_info("Storage directory %s repaired.", c->root);
         return 0;
 }

@@ -164,7 +164,8 @@ int storage_mounted_layers(const char *target, char ***ret) {
                         break;
                 }
                 layers = calloc(1, sizeof(char *));
-                for (char *p = strtok_r(value, ":", &save); layers && p && r >= 0; p = strtok_r(NULL, ":", &save)) {
+                for (char *p = strtok_r(value, ":", &save); layers && p && r >= 0;
+                     p = strtok_r(NULL, ":", &save)) {
                         size_t len = strlen(p);
                         char *slash;
 

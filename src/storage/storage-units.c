@@ -53,7 +53,8 @@ int storage_units_open(StorageUnits **ret) {
                                 on_job_removed, u);
         if (r < 0)
                 return log_debug_errno(r, "Failed to watch systemd's JobRemoved: %m");
-        r = sd_bus_call_method(u->bus, SYSTEMD_SERVICE, SYSTEMD_PATH, SYSTEMD_MANAGER, "Subscribe", NULL, NULL, "");
+        r = sd_bus_call_method(u->bus, SYSTEMD_SERVICE, SYSTEMD_PATH, SYSTEMD_MANAGER, "Subscribe", NULL, NULL,
+                               "");
         if (r < 0)
                 return log_debug_errno(r, "Failed to subscribe to systemd: %m");
         *ret = TAKE_PTR(u);

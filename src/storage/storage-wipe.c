@@ -339,7 +339,8 @@ static int wipe_pod(const Config *c, StorageUnits *u, const char *id) {
         size_t size;
         int r;
 
-        if (asprintf(&dir, "%s/%s", POD_RUN_DIR, id) < 0 || asprintf(&record_path, "%s/" POD_RECORD_FILE, dir) < 0)
+        if (asprintf(&dir, "%s/%s", POD_RUN_DIR, id) < 0 ||
+            asprintf(&record_path, "%s/" POD_RECORD_FILE, dir) < 0)
                 return -ENOMEM;
         if (read_full_file_at(AT_FDCWD, record_path, RECORD_MAX, 0, &text, &size) >= 0) {
                 r = storage_pod_record_parse(text, &rec);
@@ -411,8 +412,10 @@ int storage_wipe_pods(const Config *c, StorageUnits *u) {
                 for (char **p = pins; *p; p++) {
                         _cleanup_free_ char *pin = NULL;
 
-                        if (pod_namespace_path(c->namespaces_dir, t, *p, &pin) >= 0 && pod_namespace_unpin(pin) >= 0)
-                                log_debug("Removed the %s pin of pod %s.", pod_namespace_type_to_string(t), *p);
+                        if (pod_namespace_path(c->namespaces_dir, t, *p, &pin) >= 0 &&
+                            pod_namespace_unpin(pin) >= 0)
+                                log_debug("Removed the %s pin of pod %s.", pod_namespace_type_to_string(t),
+                                          *p);
                 }
         }
         if (failed > 0)
@@ -610,7 +613,8 @@ int storage_wipe_command(const Config *c, bool force) {
         /* A running crio holds the store: wiping under it would pull its containers away. */
         r = storage_lock(c->root, &lock_fd);
         if (r == -EBUSY)
-                return log_error_errno(r, "The storage in %s is in use by a running crio; stop it first.", c->root);
+                return log_error_errno(r, "The storage in %s is in use by a running crio; stop it first.",
+                                       c->root);
         if (r < 0)
                 return log_error_errno(r, "Failed to lock the storage in %s: %m", c->root);
         lock_fd = safe_close(lock_fd);
