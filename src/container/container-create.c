@@ -20,6 +20,7 @@
 #include "image-store.h"
 #include "log.h"
 #include "pod.h"
+#include "proc-util.h"
 #include "strv.h"
 #include "systemd-manager.h"
 
@@ -73,6 +74,9 @@ static void on_conmon_created(Conmon *conmon, int r, void *userdata) {
 
         c->pid = conmon_get_container_pid(conmon);
         c->conmon_pid = conmon_get_pid(conmon);
+        /* For the record: a later crio must not take another process with a reused pid for them. */
+        (void) proc_pid_starttime(c->pid, &c->pid_starttime);
+        (void) proc_pid_starttime(c->conmon_pid, &c->conmon_starttime);
         c->conmon = conmon_free(c->conmon);
         c->state = CONTAINER_STATE_CREATED;
         /* Visible from here on, to CRI and D-Bus alike; the infra container never is. */

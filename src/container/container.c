@@ -11,6 +11,7 @@
 #include "container-dbus.h"
 #include "container-events.h"
 #include "container-manager.h"
+#include "container-state.h"
 #include "container-stop.h"
 #include "container.h"
 #include "exit-watch.h"
@@ -187,6 +188,7 @@ Container *container_ref(Container *c) {
 static Container *container_free(Container *c) {
         container_drop_waiters(c);
         sd_event_source_disable_unref(c->exit_timer);
+        sd_event_source_disable_unref(c->pid_watch);
         conmon_free(c->conmon);
         oci_operation_free(c->start_operation);
         container_stop_free(c->stop);
@@ -256,5 +258,7 @@ ContainerEvent container_event_from_string(const char *s) {
 }
 
 void container_changed(Container *c, ContainerEvent e) {
+        if (e != CONTAINER_EVENT_DELETED)
+                (void) container_state_save(c);
         container_events_publish(c, e);
 }

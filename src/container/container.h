@@ -167,6 +167,8 @@ typedef struct Container {
         struct ContainerStop *stop;
         struct ContainerWaiter *waiters;        /* stop and remove calls waiting for the exit */
         struct sd_event_source *exit_timer;     /* stopped, but the exit file is late */
+        /* conmon is gone (killed by someone, found so at start-up): the container's exit through a pidfd. */
+        struct sd_event_source *pid_watch;
         bool removing;
         /* The pod's pause process: its id is the pod's, it stays out of the store (CRI and D-Bus
          * never see it) and is reached through the pod. */

@@ -14,8 +14,10 @@
 #include "manager-dbus.h"
 #include "manager-storage.h"
 #include "container-manager.h"
+#include "container-restore.h"
 #include "manager.h"
 #include "pod-manager.h"
+#include "pod-state.h"
 #include "stream-manager.h"
 
 /* How long in-flight calls may take to finish once a stop is asked for. */
@@ -99,6 +101,7 @@ Manager *manager_free(Manager *m) {
         /* Streams cancel their processes: before the pods and containers go. */
         manager_stop_streaming(m);
         /* Containers hold their pods and systemd calls: they go first. */
+        container_restore_cancel();
         manager_free_containers(m);
         /* Pod operations hold systemd and CNI calls: they go with the pods, before the bus. */
         manager_free_pods(m);
@@ -173,6 +176,23 @@ int manager_load_images(Manager *m) {
         return 0;
 }
 
+/* What an earlier crio left: pods first (containers need theirs), then the containers, then what has
+ * no record is undone in the background. */
+static int manager_restore(Manager *m) {
+        int r;
+
+        r = pod_restore_all(m);
+        if (r < 0)
+                return r;
+        r = container_restore_all(m);
+        if (r < 0)
+                return r;
+        pod_restore_finish(m);
+        if (m->systemd)
+                (void) pod_cleanup_stale(m);
+        return 0;
+}
+
 int manager_start(Manager *m) {
         int r;
 
@@ -189,6 +209,10 @@ int manager_start(Manager *m) {
                 return r;
 
         r = manager_start_containers(m);
+        if (r < 0)
+                return r;
+
+        r = manager_restore(m);
         if (r < 0)
                 return r;
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,10 +17,10 @@
 #include "pod-store.h"
 #include "systemd-manager.h"
 
-/* crio keeps no state of its pods across restarts yet, so a pod found in POD_RUN_DIR at start-up
- * is one no client can reach any more: it was being made when crio died, or crio stopped with it
- * still there. Each is undone from its record: network (DEL from the CNI cache), pins, /dev/shm,
- * the slice if crio made it, and last the directory. */
+/* A pod directory in POD_RUN_DIR that start-up did not restore (pod-state.c) is one no client can
+ * reach any more: a run crio died in (no pod.json yet), or a record from an earlier boot or beyond
+ * repair. Each is undone from its step record: network (DEL from the CNI cache), pins, /dev/shm, the
+ * slice if crio made it, and last the directory. */
 typedef struct StaleCleanup {
         Manager *manager;
         char *id;
@@ -100,8 +101,11 @@ static void stale_finish(StaleCleanup *c) {
                 if (pod_namespace_path(m->config->namespaces_dir, t, c->id, &pin) >= 0)
                         (void) pod_namespace_unpin(pin);
         }
-        if (c->slice && c->slice_created && m->systemd)
+        if (c->slice && c->slice_created && m->systemd) {
+                /* Nothing in it is waited for: SIGKILL, so the stop does not hang on a process ignoring SIGTERM. */
+                (void) systemd_client_kill_unit(m->systemd, c->slice, "all", SIGKILL, NULL, NULL, NULL);
                 (void) systemd_client_stop_unit(m->systemd, c->slice, NULL, NULL, NULL, NULL);
+        }
         (void) pod_files_remove_dir(c->dir);
         if (asprintf(&field, "POD_ID=%s", c->id) < 0)
                 field = NULL;

@@ -48,9 +48,6 @@ int manager_start_pods(Manager *m) {
                           on_network_ready, m, &m->cni_watch);
         if (r < 0)
                 log_warning_errno(r, "Failed to watch %s, the network stays not ready: %m", m->config->network_dir);
-
-        if (m->systemd)
-                (void) pod_cleanup_stale(m);
         return 0;
 }
 

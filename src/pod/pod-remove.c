@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <string.h>
 
+#include "container-events.h"
 #include "container-manager.h"
 #include "log.h"
 #include "manager.h"
@@ -11,6 +12,7 @@
 #include "pod-network.h"
 #include "pod-operation.h"
 #include "pod-store.h"
+#include "pod-state.h"
 #include "systemd-manager.h"
 
 /* RemovePodSandbox: removes the pod's containers, stops the pod if it is not stopped yet, unpins
@@ -91,6 +93,7 @@ void pod_remove_next(PodOperation *op) {
                                 return;
                         if (p->state != POD_STATE_NOTREADY) {
                                 p->state = POD_STATE_NOTREADY;
+                                (void) pod_state_save(p);
                                 (void) pod_dbus_send_changed(p, "State", NULL);
                         }
                         break;
@@ -114,6 +117,7 @@ void pod_remove_next(PodOperation *op) {
                         log_pod(p, LOG_INFO, "Removed pod sandbox %s (%s).", p->name, p->id);
                         /* Sent while the pod is still findable: InterfacesRemoved lists its interfaces. */
                         (void) manager_bus_send_pod_removed(p->manager, p->id);
+                        container_events_publish_pod(p, CONTAINER_EVENT_DELETED);
                         pod_store_remove(p->manager->pods, p);
                         return pod_operation_finish(op, 0);
                 }

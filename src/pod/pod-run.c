@@ -5,6 +5,7 @@
 #include "fileio.h"
 #include "cni-watch.h"
 #include "config.h"
+#include "container-events.h"
 #include "container-manager.h"
 #include "image-pull.h"
 #include "log.h"
@@ -16,6 +17,7 @@
 #include "pod-dbus.h"
 #include "pod-operation.h"
 #include "pod-slice.h"
+#include "pod-state.h"
 #include "pod-store.h"
 #include "systemd-manager.h"
 
@@ -252,6 +254,7 @@ void pod_infra_exited(Pod *p) {
                 return;
         log_pod(p, LOG_WARNING, "The infra container of pod %s exited, the pod is not ready.", p->name);
         p->state = POD_STATE_NOTREADY;
+        (void) pod_state_save(p);
         (void) pod_dbus_send_changed(p, "State", NULL);
 }
 
@@ -349,8 +352,11 @@ void pod_run_next(PodOperation *op) {
                         p->state = POD_STATE_READY;
                         log_pod(p, LOG_INFO, "Ran pod sandbox %s (%s) in %s%s%s.", p->name, p->id, p->slice,
                                 p->ips && p->ips[0] ? ", IP " : "", p->ips && p->ips[0] ? p->ips[0] : "");
-                        /* Visible from here on, to CRI and D-Bus alike. */
+                        /* Recorded whole, then visible from here on, to CRI and D-Bus alike. */
+                        (void) pod_state_save(p);
                         (void) manager_bus_send_pod_new(p->manager, p->id);
+                        container_events_publish_pod(p, CONTAINER_EVENT_CREATED);
+                        container_events_publish_pod(p, CONTAINER_EVENT_STARTED);
                         return pod_operation_finish(op, 0);
                 }
         }

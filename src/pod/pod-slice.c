@@ -7,6 +7,7 @@
 #include "manager.h"
 #include "pod-dbus.h"
 #include "pod-slice.h"
+#include "pod-state.h"
 #include "unit-name.h"
 
 int pod_slice_name(const char *cgroup_parent, const char *id, char **ret) {
@@ -121,6 +122,7 @@ static void on_slice_state(const char *unit, const char *active_state, const cha
                 return;
         /* Someone else (an administrator's systemctl stop) took the slice away. */
         p->state = POD_STATE_NOTREADY;
+        (void) pod_state_save(p);
         (void) pod_dbus_send_changed(p, "State", NULL);
         log_pod(p, LOG_NOTICE, "Slice %s of pod %s went %s: the pod is not ready any more.", unit, p->name,
                 removed ? "away" : active_state);

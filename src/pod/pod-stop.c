@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <string.h>
 
+#include "container-events.h"
 #include "container-manager.h"
 #include "log.h"
 #include "manager.h"
 #include "pod-dbus.h"
 #include "pod-network.h"
 #include "pod-operation.h"
+#include "pod-state.h"
 
 /* StopPodSandbox: the pod's containers stop (container-manager.c), its network is torn down; the
  * pod stays, NOTREADY, with its namespaces, until it is removed. A second stop finds nothing left to do. */
@@ -85,8 +87,10 @@ void pod_stop_next(PodOperation *op) {
                         p->state = POD_STATE_NOTREADY;
                         /* Before the reply: a client seeing StopPodSandbox return sees the state too. */
                         (void) pod_dbus_send_changed(p, "State", NULL);
+                        container_events_publish_pod(p, CONTAINER_EVENT_STOPPED);
                 }
                 p->state = POD_STATE_NOTREADY;
+                (void) pod_state_save(p);
                 return pod_operation_finish(op, 0);
         }
 }
