@@ -5,7 +5,9 @@
  *   exec <tty> <stdin> <stdout> <stderr> <argv...>   -> the URL (arguments percent-encoded)
  *   attach <tty> <stdin> <stdout> <stderr>           -> the URL
  *   portforward [port,...]                           -> the URL
- *   stats                                            -> "started= cancelled= released= live= connections= fds= width= height="
+ *   stats                                            -> "started= cancelled= released= live= connections= fds= width= height=
+ *                                                       tls_reloads= tls_failures="
+ * STREAMING_TLS_CERT, _KEY and _CA in the environment turn TLS on.
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -67,11 +69,15 @@ static void handle_command(char *line) {
         if (strv_isempty(words))
                 return;
         if (strcmp(words[0], "stats") == 0) {
-                char buf[256];
+                unsigned reloads, failures;
+                char buf[320];
 
-                snprintf(buf, sizeof(buf), "started=%u cancelled=%u released=%u live=%u connections=%u fds=%u width=%u height=%u",
+                stream_server_get_tls_reloads(server, &reloads, &failures);
+                snprintf(buf, sizeof(buf), "started=%u cancelled=%u released=%u live=%u connections=%u fds=%u width=%u height=%u "
+                         "tls_reloads=%u tls_failures=%u",
                          backend.n_started, backend.n_cancelled, backend.n_released, backend.n_live,
-                         stream_server_get_n_connections(server), count_fds(), backend.last_width, backend.last_height);
+                         stream_server_get_n_connections(server), count_fds(), backend.last_width, backend.last_height,
+                         reloads, failures);
                 return answer(buf);
         }
         type = stream_request_type_from_string(words[0]);
@@ -144,6 +150,11 @@ int main(int argc, char *argv[]) {
                         .address = "127.0.0.1",
                         .port = 0,
                         .idle_timeout_usec = argc > 1 ? strtoull(argv[1], NULL, 10) * 1000U : 0,
+                        /* TLS when STREAMING_TLS_CERT and _KEY (and maybe _CA) name files. */
+                        .enable_tls = !!getenv("STREAMING_TLS_CERT"),
+                        .tls_cert = getenv("STREAMING_TLS_CERT"),
+                        .tls_key = getenv("STREAMING_TLS_KEY"),
+                        .tls_ca = getenv("STREAMING_TLS_CA"),
                 }, &test_backend_vtable, &backend, &server);
         if (r < 0) {
                 fprintf(stderr, "Failed to start the streaming server: %s\n", strerror(-r));

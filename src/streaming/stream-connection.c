@@ -62,8 +62,11 @@ static void connection_update_events(StreamConnection *c) {
                 return;
         if (!c->read_paused && !c->peer_eof)
                 events |= EPOLLIN;
-        if (stream_buffer_size(&c->out) > 0 || c->ssl_want_write)
+        if ((stream_buffer_size(&c->out) > 0 && !c->ssl_write_wants_read) || c->ssl_want_write)
                 events |= EPOLLOUT;
+        /* Also while reading is paused: TLS output may wait for a record from the client. */
+        if (c->ssl_write_wants_read && !c->peer_eof)
+                events |= EPOLLIN;
         if (events == 0)
                 (void) sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
         else {
@@ -113,6 +116,8 @@ static ssize_t connection_xmit(StreamConnection *c, const void *buf, size_t size
                         return k;
                 switch (SSL_get_error(c->ssl, k)) {
                 case SSL_ERROR_WANT_READ:
+                        c->ssl_write_wants_read = true;
+                        return -EAGAIN;
                 case SSL_ERROR_WANT_WRITE:
                         return -EAGAIN;
                 default:
@@ -821,8 +826,54 @@ static int connection_do_handshake(StreamConnection *c) {
         }
 }
 
+/* Reads what the client sent, a bounded amount so one busy client does not starve the others, and
+ * handles it. */
+static void connection_read_input(StreamConnection *c) {
+        size_t total = 0;
+        int r;
+
+        for (;;) {
+                ssize_t n;
+
+                r = stream_buffer_reserve(&c->in, 64 * 1024);
+                if (r < 0) {
+                        connection_close_soon(c);
+                        return;
+                }
+                n = connection_recv(c, stream_buffer_tail(&c->in), c->in.allocated - c->in.end);
+                if (n == -EAGAIN)
+                        break;
+                if (n <= 0) {
+                        if (n < 0)
+                                log_debug_errno((int) n, "Reading from a streaming client failed: %m");
+                        connection_peer_gone(c);
+                        return;
+                }
+                stream_buffer_commit(&c->in, (size_t) n);
+                c->last_activity_usec = now_usec();
+                total += (size_t) n;
+                /* A short read drained the socket; TLS hands out one record (16 KiB) at a time. */
+                if ((!c->ssl && (size_t) n < 64 * 1024) || total >= 256 * 1024)
+                        break;
+        }
+        /* Bytes OpenSSL read from the socket but did not hand out yet wake no epoll: come back
+         * for them from the loop. */
+        if (c->ssl && SSL_has_pending(c->ssl))
+                connection_schedule(c);
+        r = connection_process_input(c);
+        if (r < 0 && r != -EPROTO) {
+                log_debug_errno(r, "Streaming connection failed: %m");
+                connection_close_soon(c);
+        }
+}
+
+static bool connection_may_read(StreamConnection *c) {
+        return !c->read_paused && !c->peer_eof && !c->close_now;
+}
+
 static int on_connection_io(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
         StreamConnection *c = userdata;
+        bool retry_read, retry_write;
         int r;
 
         if (c->session)
@@ -838,41 +889,17 @@ static int on_connection_io(sd_event_source *source, int fd, uint32_t revents, v
                 if (r == 0)
                         return 0;
         }
-        c->ssl_want_write = false;
+        /* A TLS read that wanted the socket writable, or a write that wanted it readable, is
+         * retried on any wakeup. */
+        retry_read = c->ssl_want_write;
+        retry_write = c->ssl_write_wants_read;
+        c->ssl_want_write = c->ssl_write_wants_read = false;
 
-        if (revents & EPOLLOUT)
+        if ((revents & EPOLLOUT) || retry_write)
                 (void) connection_flush(c);
 
-        if ((revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !c->read_paused && !c->peer_eof && !c->close_now) {
-                /* A bounded amount per wakeup, so one busy client does not starve the others. */
-                for (unsigned k = 0; k < 4; k++) {
-                        ssize_t n;
-
-                        r = stream_buffer_reserve(&c->in, 64 * 1024);
-                        if (r < 0) {
-                                connection_close_soon(c);
-                                return 0;
-                        }
-                        n = connection_recv(c, stream_buffer_tail(&c->in), c->in.allocated - c->in.end);
-                        if (n == -EAGAIN)
-                                break;
-                        if (n <= 0) {
-                                if (n < 0)
-                                        log_debug_errno((int) n, "Reading from a streaming client failed: %m");
-                                connection_peer_gone(c);
-                                return 0;
-                        }
-                        stream_buffer_commit(&c->in, (size_t) n);
-                        c->last_activity_usec = now_usec();
-                        if ((size_t) n < 64 * 1024)
-                                break;
-                }
-                r = connection_process_input(c);
-                if (r < 0 && r != -EPROTO) {
-                        log_debug_errno(r, "Streaming connection failed: %m");
-                        connection_close_soon(c);
-                }
-        }
+        if (((revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) || retry_read) && connection_may_read(c))
+                connection_read_input(c);
         connection_update_events(c);
         return 0;
 }
@@ -893,6 +920,8 @@ static int on_connection_defer(sd_event_source *source, void *userdata) {
                 if (r < 0 && r != -EPROTO)
                         connection_close_soon(c);
         }
+        if (c->ssl && c->ssl_handshaken && connection_may_read(c) && SSL_has_pending(c->ssl))
+                connection_read_input(c);
         connection_update_events(c);
         return 0;
 }
@@ -950,11 +979,8 @@ int stream_connection_new(StreamServer *server, int fd, StreamConnection **ret) 
         if (r >= 0)
                 r = sd_event_add_time(server->event, &c->timer, CLOCK_MONOTONIC, c->created_usec + 1000000U, 0,
                                       on_connection_timer, c);
-        if (r >= 0 && server->ssl_ctx) {
-                c->ssl = SSL_new(server->ssl_ctx);
-                if (!c->ssl || SSL_set_fd(c->ssl, fd) != 1)
-                        r = -ENOMEM;
-        }
+        if (r >= 0 && server->ssl_ctx)
+                r = stream_tls_new_session(server, fd, &c->ssl);
         if (r < 0) {
                 stream_connection_free(c);
                 return r;
@@ -980,8 +1006,15 @@ StreamConnection *stream_connection_free(StreamConnection *c) {
         sd_event_source_disable_unref(c->io);
         sd_event_source_disable_unref(c->defer);
         sd_event_source_disable_unref(c->timer);
-        if (c->ssl)
+        if (c->ssl) {
+                /* A close_notify where the socket takes it, without waiting for the client's. */
+                if (c->ssl_handshaken && !c->peer_eof) {
+                        ERR_clear_error();
+                        (void) SSL_shutdown(c->ssl);
+                        ERR_clear_error();
+                }
                 SSL_free(c->ssl);
+        }
         safe_close(c->fd);
         stream_buffer_done(&c->in);
         stream_buffer_done(&c->out);

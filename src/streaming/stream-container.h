@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #pragma once
 
-/* The daemon's streaming backend (stream-manager.c) in three parts: exec through the OCI runtime
- * (stream-exec.c), attach through conmon's attach socket (stream-attach.c) and connections to pod
- * ports (stream-portforward.c). The handles of exec and attach start with their request type, so
- * the backend's resize, cancel and release can tell them apart. */
+/* The daemon's streaming backend (stream-manager.c): exec through the OCI runtime (stream-exec.c)
+ * and attach through conmon's attach socket (stream-attach.c); port-forward only names the pod's
+ * network namespace, the server connects there (stream-portforward.h). The handles of exec and
+ * attach start with their request type, so the backend's resize, cancel and release can tell them
+ * apart. */
 
 #include <stdint.h>
 
@@ -34,7 +35,3 @@ int stream_attach_start(Container *c, const char *socket_dir, StreamSession *ses
                         StreamProcessIO *ret_io, StreamAttach **ret, char **ret_message);
 int stream_attach_resize(StreamAttach *a, uint16_t width, uint16_t height);
 StreamAttach *stream_attach_free(StreamAttach *a);
-
-/* A TCP connection to port on the loopback (127.0.0.1, else ::1) of the network namespace pinned at
- * netns_path (NULL: the host's), made by a short-lived thread that enters it. */
-int stream_port_forward_connect(const char *netns_path, uint16_t port, int *ret_fd, char **ret_message);

@@ -6,11 +6,13 @@
  * speaks SPDY or WebSocket and carries one StreamSession, whose StreamChannels pump bytes between
  * the protocol's streams and the backend's fds. */
 
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <string.h>
 #include <systemd/sd-event.h>
 
 #include "spdy.h"
+#include "stream-portforward.h"
 #include "stream-buffer.h"
 #include "stream-server.h"
 #include "stream-session.h"
@@ -70,10 +72,13 @@ struct StreamServer {
         unsigned n_connections;
 
         /* TLS */
-        SSL_CTX *ssl_ctx;
+        SSL_CTX *ssl_ctx;               /* for new connections; replaced when the files change */
         char *tls_cert, *tls_key, *tls_ca;
-        int inotify_fd;
+        uint8_t tls_digest[EVP_MAX_MD_SIZE];    /* of the files ssl_ctx was made from */
+        int inotify_fd;                 /* watches the directories of the files */
         sd_event_source *inotify_source;
+        sd_event_source *tls_reload_timer;
+        unsigned n_tls_reloads, n_tls_reload_failures;
 };
 
 struct StreamChannel {
@@ -87,6 +92,7 @@ struct StreamChannel {
 
         int fd;
         sd_event_source *io;
+        StreamPortForward *connecting;  /* port-forward: the connection to the pod on its way */
         bool reads_fd;                  /* bytes flow fd -> client */
         bool writes_fd;                 /* bytes flow client -> fd */
         bool read_blocked;              /* waiting for room on the connection */
@@ -133,6 +139,7 @@ struct StreamConnection {
         SSL *ssl;
         bool ssl_handshaken;
         bool ssl_want_write;            /* SSL_read needs the socket writable */
+        bool ssl_write_wants_read;      /* SSL_write needs the socket readable */
 
         /* SPDY */
         SpdyInflater *inflater;
@@ -182,5 +189,12 @@ void stream_session_gc(StreamSession *s);
 void stream_session_abort(StreamSession *s);
 
 /* stream-tls.c */
+/* Loads stream_tls_cert, _key and _ca (when set) and watches their directories: a change is read
+ * after TLS_RELOAD_DELAY_USEC. Fails when the files do not make a working context. */
 int stream_tls_setup(StreamServer *s);
 void stream_tls_done(StreamServer *s);
+/* Reads the files again: 1 when new ones are in use from the next connection on, 0 when they did
+ * not change, a negative errno (logged, the context in use stays) when they do not work. */
+int stream_tls_reload(StreamServer *s);
+/* A server side TLS session on the non-blocking socket fd, with the context in use. */
+int stream_tls_new_session(StreamServer *s, int fd, SSL **ret);

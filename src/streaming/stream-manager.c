@@ -76,7 +76,7 @@ static void backend_release(void *handle, void *userdata) {
                 stream_attach_free(handle);
 }
 
-static int backend_port_forward(const StreamRequest *req, uint16_t port, int *ret_fd, char **ret_message,
+static int backend_port_forward(const StreamRequest *req, char **ret_netns_path, char **ret_message,
                                 void *userdata) {
         Manager *m = userdata;
         Pod *p;
@@ -90,7 +90,12 @@ static int backend_port_forward(const StreamRequest *req, uint16_t port, int *re
                 return -ESRCH;
         }
         /* Host-network pods have no namespace of their own: their ports are the host's. */
-        return stream_port_forward_connect(p->netns_path, port, ret_fd, ret_message);
+        if (!p->netns_path) {
+                *ret_netns_path = NULL;
+                return 0;
+        }
+        *ret_netns_path = strdup(p->netns_path);
+        return *ret_netns_path ? 0 : -ENOMEM;
 }
 
 static const StreamBackend manager_streaming_backend = {
@@ -130,8 +135,8 @@ int manager_start_streaming(Manager *m) {
                 }, &manager_streaming_backend, m, &m->stream_server);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the streaming server: %m");
-        log_info("Streaming server listening on %s:%u.", m->config->stream_address ?: "",
-                 stream_server_get_port(m->stream_server));
+        log_info("Streaming server listening on %s:%u%s.", m->config->stream_address ?: "",
+                 stream_server_get_port(m->stream_server), m->config->stream_enable_tls ? " (TLS)" : "");
         return 0;
 }
 

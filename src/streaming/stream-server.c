@@ -146,6 +146,11 @@ unsigned stream_server_get_n_connections(const StreamServer *s) {
         return s->n_connections;
 }
 
+void stream_server_get_tls_reloads(const StreamServer *s, unsigned *ret_reloads, unsigned *ret_failures) {
+        *ret_reloads = s->n_tls_reloads;
+        *ret_failures = s->n_tls_reload_failures;
+}
+
 int stream_server_get_url(StreamServer *s, StreamRequest *req, char **ret_url) {
         _cleanup_free_ char *token = NULL;
         StreamRequestType type = req->type;

@@ -55,6 +55,7 @@ static StreamChannel *channel_free(StreamChannel *ch) {
         if (ch->partner)
                 ch->partner->partner = NULL;
         sd_event_source_disable_unref(ch->io);
+        stream_port_forward_free(ch->connecting);
         safe_close(ch->fd);
         stream_buffer_done(&ch->pending);
         stream_buffer_done(&ch->resize);
@@ -153,6 +154,8 @@ static void send_fin(StreamChannel *ch) {
 static void pair_maybe_done(StreamChannel *data) {
         if (data->type != STREAM_CHANNEL_DATA || !data->read_eof || !data->write_closed)
                 return;
+        /* A client that reset the stream before we got through. */
+        data->connecting = stream_port_forward_free(data->connecting);
         data->fd = safe_close(data->fd);
         data->io = sd_event_source_disable_unref(data->io);
         if (data->session->connection->protocol == STREAM_PROTOCOL_SPDY) {
@@ -331,7 +334,7 @@ static void session_maybe_finish(StreamSession *s) {
                 if (s->connection->protocol != STREAM_PROTOCOL_WEBSOCKET)
                         return;
                 for (StreamChannel *ch = s->channels; ch; ch = ch->next)
-                        if (ch->type == STREAM_CHANNEL_DATA && (!ch->read_eof || ch->fd >= 0))
+                        if (ch->type == STREAM_CHANNEL_DATA && (!ch->read_eof || ch->fd >= 0 || ch->connecting))
                                 return;
                 session_end(s, 0, NULL);
                 return;
@@ -410,27 +413,14 @@ static unsigned expected_streams(StreamSession *s) {
         return 1 + req->stdin + req->stdout + (req->stderr && !req->tty) + (req->tty && s->version >= 3);
 }
 
-static void port_forward_connect(StreamSession *s, StreamChannel *data) {
-        const StreamBackend *b = s->connection->server->backend;
-        _cleanup_free_ char *message = NULL, *text = NULL;
-        int fd = -EBADF, r;
+static void port_forward_failed(StreamChannel *data, int error, const char *message) {
+        StreamSession *s = data->session;
+        _cleanup_free_ char *text = NULL;
+        bool was_blocked = stream_buffer_size(&data->pending) > STREAM_INPUT_HIGH_WATER;
 
-        if (!b->port_forward)
-                r = -EOPNOTSUPP;
-        else
-                r = b->port_forward(s->request, data->port, &fd, &message, s->connection->server->userdata);
-        if (r >= 0) {
-                r = channel_attach_fd(data, fd, true, true);
-                if (r >= 0) {
-                        if (data->remote_fin)
-                                channel_flush_pending(data);
-                        return;
-                }
-                data->fd = safe_close(data->fd);
-        }
         /* kubelet's wording, which clients print. */
         if (asprintf(&text, "error forwarding port %u to pod %s: %s", data->port,
-                     s->request->pod_sandbox_id ?: "", message ?: strerror(-r)) < 0) {
+                     s->request->pod_sandbox_id ?: "", message ?: strerror(-error)) < 0) {
                 log_oom();
                 return;
         }
@@ -442,8 +432,48 @@ static void port_forward_connect(StreamSession *s, StreamChannel *data) {
         }
         data->read_eof = true;
         data->write_closed = true;
+        /* What the client sent meanwhile is dropped, and its window opens again. */
+        stream_connection_consumed(s->connection, data, stream_buffer_size(&data->pending));
         stream_buffer_done(&data->pending);
+        if (was_blocked)
+                stream_connection_resume_input(s->connection);
         pair_maybe_done(data);
+}
+
+static void on_port_forward_connected(StreamPortForward *pf, int fd, const char *message, void *userdata) {
+        StreamChannel *data = userdata;
+        int r;
+
+        data->connecting = NULL;
+        if (fd < 0) {
+                port_forward_failed(data, fd, message);
+                return;
+        }
+        r = channel_attach_fd(data, fd, true, true);
+        if (r < 0) {
+                data->io = sd_event_source_disable_unref(data->io);
+                data->fd = safe_close(data->fd);
+                port_forward_failed(data, r, NULL);
+                return;
+        }
+        /* What the client sent while we connected, and its FIN. */
+        channel_flush_pending(data);
+}
+
+static void port_forward_connect(StreamSession *s, StreamChannel *data) {
+        const StreamBackend *b = s->connection->server->backend;
+        _cleanup_free_ char *message = NULL, *netns_path = NULL;
+        int r;
+
+        if (!b->port_forward)
+                r = -EOPNOTSUPP;
+        else
+                r = b->port_forward(s->request, &netns_path, &message, s->connection->server->userdata);
+        if (r >= 0)
+                r = stream_port_forward_start(s->connection->server->event, netns_path, data->port,
+                                              on_port_forward_connected, data, &data->connecting, &message);
+        if (r < 0)
+                port_forward_failed(data, r, message);
 }
 
 static int parse_port(const char *s, uint16_t *ret) {
@@ -693,8 +723,9 @@ void stream_session_resume_output(StreamSession *s) {
 }
 
 bool stream_session_input_blocked(StreamSession *s) {
+        /* Input for a connection on its way waits too, within the same bound. */
         for (StreamChannel *ch = s->channels; ch; ch = ch->next)
-                if (stream_buffer_size(&ch->pending) > STREAM_INPUT_HIGH_WATER && ch->fd >= 0)
+                if (stream_buffer_size(&ch->pending) > STREAM_INPUT_HIGH_WATER && (ch->fd >= 0 || ch->connecting))
                         return true;
         return false;
 }
@@ -715,6 +746,8 @@ void stream_session_gc(StreamSession *s) {
 void stream_session_abort(StreamSession *s) {
         /* Nothing more can be sent; stream_session_free() cancels the process. */
         s->finished = true;
-        for (StreamChannel *ch = s->channels; ch; ch = ch->next)
+        for (StreamChannel *ch = s->channels; ch; ch = ch->next) {
                 ch->io = sd_event_source_disable_unref(ch->io);
+                ch->connecting = stream_port_forward_free(ch->connecting);
+        }
 }

@@ -34,9 +34,11 @@ typedef struct StreamBackend {
         /* The session is over: forget handle; stream_session_process_exited() must not be called
          * for it any more. */
         void (*release)(void *handle, void *userdata);
-        /* Connects to port in the pod of req; returns a connected stream socket (the caller owns
-         * it) in *ret_fd, or a negative errno with an optional malloc()ed *ret_message. */
-        int (*port_forward)(const StreamRequest *req, uint16_t port, int *ret_fd, char **ret_message, void *userdata);
+        /* Where the ports of req's pod are: *ret_netns_path (malloc()ed) names the pin of its network
+         * namespace, NULL its absence (a host-network pod: our own). A negative errno with an
+         * optional malloc()ed *ret_message refuses the connection. The server connects there
+         * itself, without blocking (stream-portforward.h). */
+        int (*port_forward)(const StreamRequest *req, char **ret_netns_path, char **ret_message, void *userdata);
 } StreamBackend;
 
 /* Called by the backend when the process of session exited: exit_code 0-255, or 128+signal. */

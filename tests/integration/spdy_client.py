@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
 """A small SPDY/3.1 client for the streaming tests: the HTTP upgrade, streams opened with
 headers (as kubectl opens stdin, stdout, stderr, error, resize or port-forward pairs), DATA with
-flow control, and zlib header compression with the SPDY/3 dictionary."""
+flow control, and zlib header compression with the SPDY/3 dictionary; https:// URLs over TLS."""
 
 import socket
+import ssl
 import struct
 import threading
 import urllib.parse
@@ -44,11 +45,14 @@ class UpgradeError(Exception):
         self.head = head
 
 
-def http_request(url, headers, method="POST"):
-    """Sends a request head; returns (socket, status, head text, bytes after the head)."""
+def http_request(url, headers, method="POST", ssl_context=None, connect=None):
+    """Sends a request head; returns (socket, status, head text, bytes after the head). An https://
+    URL is spoken to through ssl_context; connect(host, port) may make the TCP connection."""
     u = urllib.parse.urlsplit(url)
-    sock = socket.create_connection((u.hostname, u.port), timeout=30)
+    sock = (connect or (lambda h, p: socket.create_connection((h, p), timeout=30)))(u.hostname, u.port)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if u.scheme == "https":
+        sock = (ssl_context or ssl.create_default_context()).wrap_socket(sock, server_hostname=u.hostname)
     lines = [f"{method} {u.path}{'?' + u.query if u.query else ''} HTTP/1.1", f"Host: {u.netloc}"]
     for k, v in headers:
         lines.append(f"{k}: {v}")
@@ -77,11 +81,12 @@ class Stream:
 
 
 class SpdyClient:
-    def __init__(self, url, protocols=("v4.channel.k8s.io",), flow_control=True, extra_headers=()):
+    def __init__(self, url, protocols=("v4.channel.k8s.io",), flow_control=True, extra_headers=(), ssl_context=None,
+                 connect=None):
         headers = [("Connection", "Upgrade"), ("Upgrade", "SPDY/3.1")]
         headers += [("X-Stream-Protocol-Version", p) for p in protocols]
         headers += list(extra_headers)
-        self.sock, status, self.head, self.buf = http_request(url, headers)
+        self.sock, status, self.head, self.buf = http_request(url, headers, ssl_context=ssl_context, connect=connect)
         if status != 101:
             self.sock.close()
             raise UpgradeError(status, self.head)

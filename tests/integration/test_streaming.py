@@ -5,6 +5,7 @@ port-forward over SPDY/3.1 and WebSocket, as kubectl, crictl and kubelet speak t
 import json
 import os
 import socket
+import ssl
 import struct
 import subprocess
 import sys
@@ -23,9 +24,10 @@ BUILD = os.environ.get("CRIO_BUILD_DIR", os.path.join(os.path.dirname(__file__),
 
 
 class StreamingServer:
-    def __init__(self):
+    def __init__(self, env=None):
         self.proc = subprocess.Popen([os.path.join(BUILD, "tests", "streaming-testserver")],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                     env=dict(os.environ, **(env or {})))
         line = self.proc.stdout.readline().split()
         assert line[0] == "port", line
         self.port = int(line[1])
@@ -366,3 +368,237 @@ def test_missing_container_reports_error(server):
     c.close()
     status = json.loads(c.streams[ids["error"]].data)
     assert status["status"] == "Failure" and "missing" in status["message"]
+
+
+# ---- TLS ----
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+class Certs:
+    """A CA, server pairs and client pairs made with openssl in a directory (EC P-256, fast)."""
+
+    def __init__(self, directory):
+        self.dir = str(directory)
+        self.ca = self.make_ca("ca")
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def make_ca(self, name):
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-keyout", f"{name}.key", "-out", f"{name}.crt", "-subj", f"/CN={name}", "-days", "2",
+                cwd=self.dir)
+        return name
+
+    def make_pair(self, name, ca=None, server=True):
+        ca = ca or self.ca
+        ext = self.path(f"{name}.ext")
+        with open(ext, "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\n" if server else "extendedKeyUsage=clientAuth\n")
+        openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", f"{name}.key",
+                "-out", f"{name}.csr", "-subj", f"/CN={name}", cwd=self.dir)
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.crt", "-CAkey", f"{ca}.key", "-CAcreateserial",
+                "-out", f"{name}.crt", "-days", "2", "-extfile", ext, cwd=self.dir)
+        return self.path(f"{name}.crt"), self.path(f"{name}.key")
+
+    def client_context(self, client=None, verify=True):
+        ctx = ssl.create_default_context(cafile=self.path(f"{self.ca}.crt"))
+        if not verify:
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        if client:
+            ctx.load_cert_chain(self.path(f"{client}.crt"), self.path(f"{client}.key"))
+        return ctx
+
+
+def install(src, dst):
+    """Replaces dst with a copy of src in one rename, as tools that rotate certificates do."""
+    with open(src, "rb") as f:
+        data = f.read()
+    with open(dst + ".tmp", "wb") as f:
+        f.write(data)
+    os.rename(dst + ".tmp", dst)
+
+
+def presented_cert(port, ctx):
+    """The DER certificate the server shows a new connection."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+        with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+            return s.getpeercert(binary_form=True)
+
+
+def der(path):
+    with open(path) as f:
+        return ssl.PEM_cert_to_DER_cert(f.read())
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory):
+    c = Certs(tmp_path_factory.mktemp("stream-tls"))
+    for name in ("server-1", "server-2", "server-3"):
+        c.make_pair(name)
+    c.make_pair("client", server=False)
+    c.make_ca("other-ca")
+    c.make_pair("stranger", ca="other-ca", server=False)
+    return c
+
+
+def tls_server(certs, ca=False):
+    live = os.path.join(certs.dir, f"live-{'ca' if ca else 'plain'}")
+    os.makedirs(live, exist_ok=True)
+    install(certs.path("server-1.crt"), os.path.join(live, "tls.crt"))
+    install(certs.path("server-1.key"), os.path.join(live, "tls.key"))
+    env = {"STREAMING_TLS_CERT": os.path.join(live, "tls.crt"), "STREAMING_TLS_KEY": os.path.join(live, "tls.key")}
+    if ca:
+        env["STREAMING_TLS_CA"] = certs.path("ca.crt")
+    return StreamingServer(env), live
+
+
+def test_tls_exec_and_port_forward(certs, echo):
+    server, _ = tls_server(certs)
+    try:
+        ctx = certs.client_context()
+        url = server.url("exec", stdin=True, argv=["/bin/sh", "-c", "cat; exit 3"])
+        assert url.startswith("https://127.0.0.1:"), url
+        # One thread reads and writes (an SSL socket is not to be shared by threads): no windows.
+        c = spdy_client.SpdyClient(url, ssl_context=ctx, flow_control=False)
+        assert c.sock.version() in ("TLSv1.2", "TLSv1.3")
+        ids = spdy_client.exec_streams(c, stdin=True)
+        c.send_data(ids["stdin"], b"over tls\n" * 10000, fin=True)
+        c.read_until_closed()
+        c.close()
+        assert c.streams[ids["stdout"]].data == b"over tls\n" * 10000
+        assert json.loads(c.streams[ids["error"]].data)["details"]["causes"][0]["message"] == "3"
+
+        # Port forwarding over TLS: one pair, 1 MiB through the echo server and back.
+        c = spdy_client.SpdyClient(server.ask("portforward"), protocols=("portforward.k8s.io",), ssl_context=ctx,
+                                   flow_control=False)
+        err = c.open_stream({"streamType": "error", "port": echo.port, "requestID": 0})
+        c.send_data(err, b"", fin=True)
+        data = c.open_stream({"streamType": "data", "port": echo.port, "requestID": 0})
+        block = os.urandom(1 << 20)
+        c.send_data(data, block, fin=True)
+        assert c.read_until(lambda: c.streams[data].fin)
+        c.close()
+        assert c.streams[data].data == block and c.streams[err].data == b""
+
+        # WebSocket over TLS (wss://).
+        url = server.url("exec", argv=["/bin/echo", "secure"]).replace("https://", "wss://")
+        ws = websocket.create_connection(url, subprotocols=["v4.channel.k8s.io"],
+                                         sslopt={"ca_certs": certs.path("ca.crt")})
+        out = b""
+        while True:
+            try:
+                data = ws.recv()
+            except websocket.WebSocketConnectionClosedException:
+                break
+            if not data:
+                break
+            if data[0] == 1:
+                out += data[1:]
+        ws.close()
+        assert out == b"secure\n"
+
+        # Plain HTTP to a TLS server gets nowhere.
+        sock = socket.create_connection(("127.0.0.1", server.port))
+        sock.settimeout(10)
+        sock.sendall(b"POST /exec/x HTTP/1.1\r\nHost: x\r\n\r\n")
+        try:
+            assert not sock.recv(100).startswith(b"HTTP/1.1")
+        except ConnectionResetError:
+            pass
+        sock.close()
+        assert server.wait_idle()["connections"] == "0"
+    finally:
+        server.stop()
+
+
+def refused(fn):
+    try:
+        fn()
+    except (ssl.SSLError, ConnectionResetError, BrokenPipeError) as e:
+        return str(e)
+    except spdy_client.UpgradeError as e:
+        assert e.status == 0, e.head
+        return "closed"
+    return None
+
+
+def test_tls_client_certificate_required_with_ca(certs):
+    server, _ = tls_server(certs, ca=True)
+    try:
+        def exec_echo(ctx):
+            c = spdy_client.SpdyClient(server.url("exec", argv=["/bin/echo", "ok"]), ssl_context=ctx)
+            ids = spdy_client.exec_streams(c)
+            c.read_until_closed()
+            c.close()
+            return bytes(c.streams[ids["stdout"]].data)
+
+        assert refused(lambda: exec_echo(certs.client_context())), "no client certificate was accepted"
+        assert refused(lambda: exec_echo(certs.client_context("stranger"))), \
+            "a client certificate of another CA was accepted"
+        assert exec_echo(certs.client_context("client")) == b"ok\n"
+        assert server.wait_idle()["connections"] == "0"
+    finally:
+        server.stop()
+
+
+def wait_stats(server, key, value, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if server.stats()[key] == str(value):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_tls_rotation_and_bad_pair(certs):
+    server, live = tls_server(certs)
+    crt, key = os.path.join(live, "tls.crt"), os.path.join(live, "tls.key")
+    try:
+        probe = certs.client_context()
+        assert presented_cert(server.port, probe) == der(certs.path("server-1.crt"))
+
+        # A session open across the rotation goes on with the certificate it started with.
+        c = spdy_client.SpdyClient(server.url("exec", stdin=True, argv=["/bin/cat"]), ssl_context=probe)
+        ids = spdy_client.exec_streams(c, stdin=True)
+        c.send_data(ids["stdin"], b"before\n")
+        assert c.read_until(lambda: c.streams[ids["stdout"]].data == b"before\n")
+
+        install(certs.path("server-2.crt"), crt)
+        install(certs.path("server-2.key"), key)
+        assert wait_stats(server, "tls_reloads", 1), server.stats()
+        assert presented_cert(server.port, probe) == der(certs.path("server-2.crt"))
+        assert server.stats()["tls_failures"] == "0"
+
+        c.send_data(ids["stdin"], b"after\n", fin=True)
+        c.read_until_closed()
+        c.close()
+        assert c.streams[ids["stdout"]].data == b"before\nafter\n"
+
+        # A certificate without its key: refused, the pair in use stays.
+        install(certs.path("server-3.crt"), crt)
+        assert wait_stats(server, "tls_failures", 1), server.stats()
+        assert presented_cert(server.port, probe) == der(certs.path("server-2.crt"))
+        # Garbage as the key: the same.
+        with open(key + ".tmp", "w") as f:
+            f.write("not a key\n")
+        os.rename(key + ".tmp", key)
+        time.sleep(0.5)
+        assert int(server.stats()["tls_failures"]) >= 2
+        assert presented_cert(server.port, probe) == der(certs.path("server-2.crt"))
+        c = spdy_client.SpdyClient(server.url("exec", argv=["/bin/echo", "still"]), ssl_context=probe)
+        ids = spdy_client.exec_streams(c)
+        c.read_until_closed()
+        c.close()
+        assert c.streams[ids["stdout"]].data == b"still\n"
+
+        # The matching key arrives: server-3 is taken.
+        install(certs.path("server-3.key"), key)
+        assert wait_stats(server, "tls_reloads", 2), server.stats()
+        assert presented_cert(server.port, probe) == der(certs.path("server-3.crt"))
+        assert server.wait_idle()["connections"] == "0"
+    finally:
+        server.stop()

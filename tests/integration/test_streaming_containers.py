@@ -518,3 +518,92 @@ def test_zz_no_sanitizer_reports(shost, box, relays):
         assert shost.run(["pgrep", "-f", "sleep 4343"], check=False).stdout == ""
         shost.start_crio()
 
+
+
+TLS_DROP_IN = "/etc/crio/crio.conf.d/61-streaming-tls.conf"
+TLS_DIR = "/etc/crio/stream-tls"
+
+
+def test_tls_exec_port_forward_and_rotation(shost, relays, tmp_path):
+        """stream_enable_tls with a CA: https:// URLs, client certificates required, exec and
+        port-forward over TLS into a real container and pod, a rotated pair taken without restart."""
+        from test_streaming import Certs, der, refused
+        certs = Certs(tmp_path)
+        for name in ("server-1", "server-2"):
+                certs.make_pair(name)
+        certs.make_pair("client", server=False)
+
+        def put(src, dst):
+                with open(certs.path(src), "rb") as f:
+                        shost.write_file(f"{TLS_DIR}/{dst}", f.read(), mode=0o600)
+        put("server-1.crt", "tls.crt")
+        put("server-1.key", "tls.key")
+        put("ca.crt", "ca.crt")
+        shost.write_file(TLS_DROP_IN, f"[crio.api]\nstream_enable_tls = true\nstream_tls_cert = \"{TLS_DIR}/tls.crt\"\n"
+                                      f"stream_tls_key = \"{TLS_DIR}/tls.key\"\nstream_tls_ca = \"{TLS_DIR}/ca.crt\"\n")
+        shost.run(["systemctl", "reset-failed", "crio.service"], check=False)
+        shost.stop_crio()
+        shost.start_crio()
+        ctx = certs.client_context("client")
+        try:
+                with CriClient(shost.crio_socket()) as cri:
+                        cfg = pod_config(cri, "stream-tls")
+                        pod_id = cri.runtime.RunPodSandbox(cri.pb.RunPodSandboxRequest(config=cfg),
+                                                           timeout=60).pod_sandbox_id
+                        try:
+                                ctr_id = create(cri, pod_id, cfg, ctr_config(cri, "sleeper",
+                                                                             command=["/bin/sleep", "100000"]))
+                                start(cri, ctr_id)
+
+                                def exec_echo(context, word):
+                                        url = cri.runtime.Exec(cri.pb.ExecRequest(container_id=ctr_id, cmd=["echo", word],
+                                                                                  stdout=True, stderr=True)).url
+                                        assert url.startswith("https://"), url
+                                        c = spdy_client.SpdyClient(relays(url), ssl_context=context, flow_control=False)
+                                        ids = spdy_client.exec_streams(c)
+                                        c.read_until_closed()
+                                        c.close()
+                                        assert exit_code(c.streams[ids["error"]].data) == 0
+                                        return bytes(c.streams[ids["stdout"]].data)
+
+                                assert exec_echo(ctx, "secure") == b"secure\n"
+                                assert refused(lambda: exec_echo(certs.client_context(), "anonymous"))
+
+                                # Port-forward over TLS to httpd in the (host-network) pod.
+                                serve_http(cri, pod_id, cfg, 18090)
+                                url = cri.runtime.PortForward(cri.pb.PortForwardRequest(pod_sandbox_id=pod_id,
+                                                                                        port=[18090])).url
+                                assert url.startswith("https://"), url
+                                c = spdy_client.SpdyClient(relays(url), protocols=("portforward.k8s.io",),
+                                                           ssl_context=ctx, flow_control=False)
+                                err = c.open_stream({"streamType": "error", "port": 18090, "requestID": 0})
+                                c.send_data(err, b"", fin=True)
+                                data = c.open_stream({"streamType": "data", "port": 18090, "requestID": 0})
+                                c.send_data(data, b"GET /hello.txt HTTP/1.0\r\n\r\n", fin=True)
+                                assert c.read_until(lambda: c.streams[data].fin)
+                                c.close()
+                                assert b"hello from 18090" in c.streams[data].data, bytes(c.streams[err].data)
+
+                                # Rotation: the new pair is shown to the next connection, crio keeps running.
+                                pid = shost.run(["systemctl", "show", "-P", "MainPID", "crio"]).stdout.strip()
+                                probe_url = relays(url)
+                                port = urllib.parse.urlsplit(probe_url).port
+                                put("server-2.crt", "tls.crt")
+                                put("server-2.key", "tls.key")
+
+                                def shows_server_2():
+                                        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+                                                with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
+                                                        return s.getpeercert(binary_form=True) == \
+                                                                der(certs.path("server-2.crt"))
+                                wait_for(shows_server_2, 20, "the rotated certificate")
+                                assert exec_echo(ctx, "rotated") == b"rotated\n"
+                                assert shost.run(["systemctl", "show", "-P", "MainPID", "crio"]).stdout.strip() == pid
+                                assert "Reloaded the TLS certificate" in shost.journal("crio.service")
+                        finally:
+                                remove_pod(cri, pod_id)
+        finally:
+                shost.run(["rm", "-rf", TLS_DROP_IN, TLS_DIR], check=False)
+                shost.run(["systemctl", "reset-failed", "crio.service"], check=False)
+                shost.stop_crio()
+                shost.start_crio()
