@@ -23,6 +23,7 @@
 #include "proc-util.h"
 #include "strv.h"
 #include "systemd-manager.h"
+#include "unit-properties.h"
 
 /* CreateContainer: the checks and files are made at once (image, name, rootfs overlay, mounts,
  * config.json), then conmon runs "<runtime> create" from its own scope; the callback reports the
@@ -106,6 +107,7 @@ static void on_conmon_place(Conmon *conmon, pid_t pid, void *userdata) {
         ContainerCreate *op = userdata;
         Container *c = op->container;
         Manager *m = c->manager;
+        _cleanup_(unit_property_list_freep) UnitPropertyList *properties = NULL;
         _cleanup_free_ char *description = NULL;
         const char *cgroup = NULL;
         ConmonConfig config;
@@ -121,8 +123,15 @@ static void on_conmon_place(Conmon *conmon, pid_t pid, void *userdata) {
                 cgroup = c->pod->slice;
         if (asprintf(&description, "crio conmon of container %s", c->name) < 0)
                 return conmon_proceed(conmon, -ENOMEM);
-        r = systemd_client_start_transient_scope(m->systemd, c->conmon_scope, cgroup, description, &pid, 1, NULL,
-                                                 on_conmon_scope, op, &op->scope_request);
+        /* At shutdown systemd stops units in the reverse of their order: the container's scope goes
+         * first, so its conmon is still there to write the exit file. */
+        r = unit_property_list_new(&properties);
+        if (r >= 0)
+                r = unit_property_list_add_strv(properties, "Before", (char *[]) { c->scope, NULL });
+        if (r < 0)
+                return conmon_proceed(conmon, r);
+        r = systemd_client_start_transient_scope(m->systemd, c->conmon_scope, cgroup, description, &pid, 1,
+                                                 properties, on_conmon_scope, op, &op->scope_request);
         if (r < 0)
                 conmon_proceed(conmon, r);
 }

@@ -153,6 +153,9 @@ def test_restart_keeps_running_exited_and_created(host, cri):
         before_pids = pids_of(cri, running)
         before_status = {i: status(cri, i) for i in running + [done, created]}
         scopes = {i: show(host, f"crio-{i}.scope", "ActiveState", "MainPID") for i in running}
+        # At node shutdown the container's scope stops before its conmon's, which writes the exit file.
+        for i in running:
+                assert f"crio-{i}.scope" in show(host, f"crio-conmon-{i}.scope", "Before")["Before"].split()
         log = host.path(f"{status(cri, running[0]).log_path}")
         size = os.path.getsize(log)
 
