@@ -235,3 +235,11 @@ def test_journalctl_unit_matches_object_unit(host):
                 return [x for x in journal_entries(host, "-u", unit) if x.get("MESSAGE") == tag]
         entries = wait_for(shown, what="the probe line under journalctl -u")
         assert entries[0]["_UID"] == "0"
+
+
+def test_zz_no_sanitizer_reports(host):
+        """Under an ASan/UBSan build: what this module did (and a stop of crio) reports no error or leak."""
+        restart_crio(host)
+        text = host.journal("crio.service")
+        for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+                assert marker not in text, text[text.index(marker) - 200:][:4000]
