@@ -404,8 +404,8 @@ static void test_timeout_override(sd_event *e) {
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 setenv(CRI_PENDING_TEST_TIMEOUT_ENV, cases[i].value, 1);
                 s = store_new(e);
-                TAP_IS_INT(cri_pending_get_timeout(s), cases[i].usec, "%s=\"%s\"", CRI_PENDING_TEST_TIMEOUT_ENV,
-                           cases[i].value);
+                TAP_IS_INT(cri_pending_get_timeout(s), cases[i].usec, "%s=\"%s\"",
+                           CRI_PENDING_TEST_TIMEOUT_ENV, cases[i].value);
                 cri_pending_free(s);
         }
         unsetenv(CRI_PENDING_TEST_TIMEOUT_ENV);

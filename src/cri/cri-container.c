@@ -549,13 +549,16 @@ int cri_container_create(GrpcCall *call, const uint8_t *message, size_t size, vo
         r = pending_containers(m, &pending);
         if (r < 0)
                 return r;
+        /* As container_create() would say: before the store, so that a pod stopped meanwhile does not
+         * hand out what was made in it. */
+        if (p->state != POD_STATE_READY)
+                return grpc_call_finishf(call, GRPC_STATUS_INVALID_ARGUMENT, "pod sandbox %s is not ready",
+                                         p->id);
         /* A creation under way or put aside for a caller that went away: this call waits for it or
-         * takes it. Not in a pod that stopped meanwhile: container_create() says why. */
-        if (p->state == POD_STATE_READY) {
-                r = cri_pending_join(pending, name, call);
-                if (r != 0)
-                        return MIN(r, 0);
-        }
+         * takes it. */
+        r = cri_pending_join(pending, name, call);
+        if (r != 0)
+                return MIN(r, 0);
 
         r = cri_pending_begin(pending, name, call, /* object= */ NULL, &entry);
         if (r < 0)

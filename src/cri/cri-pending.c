@@ -122,9 +122,10 @@ int cri_pending_new(sd_event *event, const CriPendingType *type, CriPending **re
 
                 errno = 0;
                 v = strtoull(env, &end, 10);
-                if (!isdigit((unsigned char) *env) || errno != 0 || *end || v == 0 || v > UINT64_MAX / 1000000)
-                        log_warning("Ignoring %s=%s: not a positive number of seconds.", CRI_PENDING_TEST_TIMEOUT_ENV,
-                                    env);
+                if (!isdigit((unsigned char) *env) || errno != 0 || *end || v == 0 ||
+                    v > UINT64_MAX / 1000000)
+                        log_warning("Ignoring %s=%s: not a positive number of seconds.",
+                                    CRI_PENDING_TEST_TIMEOUT_ENV, env);
                 else {
                         s->timeout_usec = v * 1000000;
                         log_notice("%s=%s: an unclaimed %s goes after %llu s (for tests only).",
@@ -281,16 +282,17 @@ void cri_pending_done(CriPendingEntry *e, void *object, int r, const char *error
         /* Made, and nobody is there to take it: kept hidden for a retry, for a while. */
         entry_set_hidden(e, true);
         e->put_aside = true;
-        r = sd_event_add_time_relative(s->event, &e->timer, CLOCK_MONOTONIC, s->timeout_usec, /* accuracy= */ 0,
-                                       on_expire, e);
+        r = sd_event_add_time_relative(s->event, &e->timer, CLOCK_MONOTONIC, s->timeout_usec,
+                                       /* accuracy= */ 0, on_expire, e);
         if (r < 0) {
                 log_warning_errno(r, "Failed to arm the removal of the unclaimed %s %s, removing it now: %m",
                                   type->what, e->name);
                 (void) on_expire(NULL, 0, e);
                 return;
         }
-        log_info("Keeping %s %s (%s) for a retry of the request that made it, whose caller went away, for %llu s.",
-                 type->what, e->name, type->id(e->object), (unsigned long long) (s->timeout_usec / 1000000));
+        log_info("Keeping %s %s (%s) for a retry of the request that made it, whose caller went away, "
+                 "for %llu s.", type->what, e->name, type->id(e->object),
+                 (unsigned long long) (s->timeout_usec / 1000000));
 }
 
 size_t cri_pending_size(const CriPending *s) {
