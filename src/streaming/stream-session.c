@@ -682,7 +682,19 @@ int stream_session_channel_data(StreamSession *s, StreamChannel *ch, const uint8
                 stream_connection_consumed(s->connection, ch, size);
                 return 0;
         }
-        if (stream_buffer_append(&ch->pending, data, size) < 0)
+        /* Nothing waits before these bytes: straight to the fd, and only what it did not take is
+         * kept. */
+        if (ch->fd >= 0 && stream_buffer_size(&ch->pending) == 0) {
+                ssize_t n = write(ch->fd, data, size);
+
+                if (n > 0) {
+                        stream_connection_consumed(s->connection, ch, (size_t) n);
+                        data += n;
+                        size -= (size_t) n;
+                }
+                /* Errors show again, and are handled, in the flush below. */
+        }
+        if (size > 0 && stream_buffer_append(&ch->pending, data, size) < 0)
                 return log_oom();
         if (ch->fd >= 0)
                 channel_flush_pending(ch);

@@ -274,8 +274,11 @@ static int tls_context_new(const TlsFiles *f, SSL_CTX **ret, char **ret_why) {
         /* TLS 1.2 at least, as CRI-O. Sessions are not resumed: each connection is verified against
          * the files in force, also right after they changed. */
         (void) SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-        SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET | SSL_OP_IGNORE_UNEXPECTED_EOF |
-                                 SSL_OP_CIPHER_SERVER_PREFERENCE);
+        SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+        /* A client that closes without close_notify has just left (OpenSSL 3). */
+        SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
         (void) SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
         (void) SSL_CTX_set_num_tickets(ctx, 0);
         /* Our output buffer grows and moves between a write that would block and its retry. */

@@ -11,8 +11,24 @@
 #define WEBSOCKET_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 void websocket_mask(uint8_t *data, size_t size, const uint8_t mask[static 4], size_t offset) {
-        for (size_t k = 0; k < size; k++)
-                data[k] ^= mask[(k + offset) & 3];
+        uint8_t key[8];
+        uint64_t word;
+        size_t k = 0;
+
+        /* The key turned by offset, twice over: eight bytes a step (the compiler widens this
+         * further), where a byte at a time held uploads to a few hundred MiB/s. */
+        for (unsigned i = 0; i < 8; i++)
+                key[i] = mask[(i + offset) & 3];
+        memcpy(&word, key, sizeof(word));
+        for (; k + 8 <= size; k += 8) {
+                uint64_t v;
+
+                memcpy(&v, data + k, sizeof(v));
+                v ^= word;
+                memcpy(data + k, &v, sizeof(v));
+        }
+        for (; k < size; k++)
+                data[k] ^= key[k & 3];
 }
 
 int websocket_frame_parse(uint8_t *buf, size_t size, size_t max_payload, bool require_mask, WebSocketFrame *ret) {
