@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,13 +32,19 @@ bool bus_stop_timeout_is_valid(uint64_t timeout_sec) {
 }
 
 static int path_join_id(const char *prefix, const char *id, char **ret) {
+        size_t n = strlen(prefix), k = strlen(id);
         char *p;
 
         /* Ids are hex, valid path elements as they are: no escaping, so paths read like the ids. */
         if (!bus_id_prefix_is_valid(id))
                 return -EINVAL;
-        if (asprintf(&p, "%s/%s", prefix, id) < 0)
+        /* No printf: the node enumerators make one path per object in each GetManagedObjects. */
+        p = malloc(n + 1 + k + 1);
+        if (!p)
                 return -ENOMEM;
+        memcpy(p, prefix, n);
+        p[n] = '/';
+        memcpy(p + n + 1, id, k + 1);
         *ret = p;
         return 0;
 }
@@ -52,24 +57,36 @@ int bus_container_path(const char *id, char **ret) {
         return path_join_id(BUS_CONTAINER_PREFIX, id, ret);
 }
 
-int bus_path_to_id(const char *path, const char *prefix, char **ret) {
+const char *bus_path_to_id(const char *path, const char *prefix) {
         size_t n = strlen(prefix);
-        char *id;
 
         if (strncmp(path, prefix, n) != 0 || path[n] != '/' || !bus_id_prefix_is_valid(path + n + 1))
-                return 0;
-        id = strdup(path + n + 1);
-        if (!id)
-                return -ENOMEM;
-        *ret = id;
-        return 1;
+                return NULL;
+        return path + n + 1;
+}
+
+int bus_append_object_path(sd_bus_message *m, const char *prefix, const char *id) {
+        /* The longer of the two prefixes, "/", an id, NUL. */
+        char path[sizeof(BUS_CONTAINER_PREFIX "/") + BUS_ID_LENGTH];
+        size_t n = strlen(prefix);
+
+        if (!bus_id_prefix_is_valid(id) || n + 1 + strlen(id) >= sizeof(path))
+                return -EINVAL;
+        memcpy(path, prefix, n);
+        path[n] = '/';
+        strcpy(path + n + 1, id);
+        return sd_bus_message_append_basic(m, 'o', path);
+}
+
+static const char *shown(const char *key) {
+        /* Long values are not echoed: cutting one could split a UTF-8 sequence. */
+        return strlen(key) <= 80 ? key : "(too long)";
 }
 
 int bus_error_invalid_id(sd_bus_error *error, const char *what, const char *id) {
-        /* Long values are not echoed: cutting one could split a UTF-8 sequence. */
         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                  "Invalid %s \"%s\": expected 1 to %u lowercase hexadecimal digits.",
-                                 what, strlen(id) <= 80 ? id : "(too long)", BUS_ID_LENGTH);
+                                 what, shown(id), BUS_ID_LENGTH);
 }
 
 void bus_list_filter_done(BusListFilter *f) {
@@ -96,7 +113,7 @@ int bus_list_filter_read(sd_bus_message *message, const char *const *states, Bus
                                 f.state = *s;
                 if (!f.state)
                         return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Unknown state \"%s\".",
-                                                 strlen(state) <= 80 ? state : "(too long)");
+                                                 shown(state));
         }
 
         r = sd_bus_message_enter_container(message, 'a', "{ss}");
@@ -145,4 +162,73 @@ bool bus_list_filter_match_labels(const BusListFilter *f, char *const *labels) {
                         return false;
         }
         return true;
+}
+
+int bus_property_get_pairs(sd_bus *bus, const char *path, const char *interface, const char *property,
+                           sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        char **pairs = *(char ***) userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "{ss}");
+        if (r < 0)
+                return r;
+        /* Piece by piece rather than by format string: this runs for every object in each
+         * GetManagedObjects. */
+        for (char **k = pairs; k && k[0] && k[1]; k += 2) {
+                r = sd_bus_message_open_container(reply, 'e', "ss");
+                if (r >= 0)
+                        r = sd_bus_message_append_basic(reply, 's', k[0]);
+                if (r >= 0)
+                        r = sd_bus_message_append_basic(reply, 's', k[1]);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+static int no_such(const BusLookup *l, sd_bus_error *error, const char *key) {
+        return sd_bus_error_setf(error, l->error_no_such, "No %s \"%s\".", l->kind, shown(key));
+}
+
+static int ambiguous(const BusLookup *l, sd_bus_error *error, const char *key, const char *what) {
+        return sd_bus_error_setf(error, BUS_ERROR_AMBIGUOUS_ID, "Several %s match %s \"%s\".", l->kinds, what,
+                                 shown(key));
+}
+
+int bus_lookup_by_id(const BusLookup *l, void *userdata, const char *id, void **ret, sd_bus_error *error) {
+        int r;
+
+        r = l->find_by_id(userdata, id, ret);
+        if (r == -ENOTUNIQ)
+                return ambiguous(l, error, id, "the id prefix");
+        if (r < 0)
+                return no_such(l, error, id);
+        return 0;
+}
+
+int bus_lookup(const BusLookup *l, void *userdata, const char *key, void **ret, sd_bus_error *error) {
+        void *found;
+        int r;
+
+        found = l->get(userdata, key);
+        if (found) {
+                *ret = found;
+                return 0;
+        }
+
+        r = l->find_by_metadata_name(userdata, key, &found);
+        if (r == -ENOTUNIQ)
+                return ambiguous(l, error, key, "the name");
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                *ret = found;
+                return 0;
+        }
+
+        if (!bus_id_prefix_is_valid(key))
+                return no_such(l, error, key);
+        return bus_lookup_by_id(l, userdata, key, ret, error);
 }

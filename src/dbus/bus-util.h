@@ -52,11 +52,42 @@ bool bus_stop_timeout_is_valid(uint64_t timeout_sec) _const_;
 /* "/org/crio1/pod/<id>" and "/org/crio1/container/<id>". */
 int bus_pod_path(const char *id, char **ret);
 int bus_container_path(const char *id, char **ret);
-/* The id at the end of a path under prefix: 1 and *ret set if path is prefix/<valid id>, else 0. */
-int bus_path_to_id(const char *path, const char *prefix, char **ret);
+/* The id at the end of a path under prefix (a pointer into path), or NULL if path is not
+ * prefix/<valid id>. */
+const char *bus_path_to_id(const char *path, const char *prefix) _pure_;
+
+/* Appends the object path prefix/id ("o") without an allocation: the properties naming other
+ * objects are read for every object in each GetManagedObjects. -EINVAL if id is not an id (prefix). */
+int bus_append_object_path(sd_bus_message *m, const char *prefix, const char *id);
 
 /* Replies with InvalidArgs naming what was wrong. */
 int bus_error_invalid_id(sd_bus_error *error, const char *what, const char *id);
+
+/* The getter of the Labels and Annotations properties ("a{ss}"): userdata points at a key, value,
+ * ..., NULL list (or at NULL). */
+int bus_property_get_pairs(sd_bus *bus, const char *path, const char *interface, const char *property,
+                           sd_bus_message *reply, void *userdata, sd_bus_error *error);
+
+/* How the Manager's methods find the pod or container a caller names. The callbacks see only what
+ * CRI lists (nothing being created); userdata is what bus_lookup() was given (the Manager). */
+typedef struct BusLookup {
+        const char *kind;               /* "pod": No pod "...". */
+        const char *kinds;              /* "pods": Several pods match ... */
+        const char *error_no_such;      /* BUS_ERROR_NO_SUCH_POD */
+        /* The object of that full id or, failing that, of that full name (k8s_...); NULL if none. */
+        void *(*get)(void *userdata, const char *id_or_name);
+        /* The object of that metadata name: 1 if exactly one has it, 0 if none, -ENOTUNIQ. */
+        int (*find_by_metadata_name)(void *userdata, const char *name, void **ret);
+        /* The object of a full id or a unique prefix of one: 0, -ENOENT, -ENOTUNIQ. */
+        int (*find_by_id)(void *userdata, const char *id_or_prefix, void **ret);
+} BusLookup;
+
+/* What Get* takes, resolved as crictl does: a full id, the full name, the metadata name when one
+ * object has it, then a unique id prefix. 0 and *ret set, or the error set (NoSuchPod or
+ * NoSuchContainer, AmbiguousId) and its negative errno returned. */
+int bus_lookup(const BusLookup *l, void *userdata, const char *key, void **ret, sd_bus_error *error);
+/* What Stop*, Remove* and Kill* take: a full id or a unique id prefix only. */
+int bus_lookup_by_id(const BusLookup *l, void *userdata, const char *id, void **ret, sd_bus_error *error);
 
 /* The filter of ListPods and ListContainers: a state ("" for any) and labels that must all match. */
 typedef struct BusListFilter {

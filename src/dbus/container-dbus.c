@@ -111,58 +111,38 @@ static int property_get_state(sd_bus *bus, const char *path, const char *interfa
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Container *c = userdata;
 
-        return sd_bus_message_append(reply, "s", container_state_to_string(c->state));
+        return sd_bus_message_append_basic(reply, 's', container_state_to_string(c->state));
 }
 
 static int property_get_pod(sd_bus *bus, const char *path, const char *interface, const char *property,
                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        _cleanup_free_ char *pod_path = NULL;
         Container *c = userdata;
-        int r;
 
-        r = bus_pod_path(c->pod->id, &pod_path);
-        if (r < 0)
-                return r;
-        return sd_bus_message_append(reply, "o", pod_path);
+        return bus_append_object_path(reply, BUS_POD_PREFIX, c->pod->id);
 }
 
 static int property_get_pod_id(sd_bus *bus, const char *path, const char *interface, const char *property,
                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Container *c = userdata;
 
-        return sd_bus_message_append(reply, "s", c->pod->id);
+        return sd_bus_message_append_basic(reply, 's', c->pod->id);
 }
 
 static int property_get_exit_code(sd_bus *bus, const char *path, const char *interface, const char *property,
                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Container *c = userdata;
-
         /* As CRI's ContainerStatus: 0 until the container has exited. */
-        return sd_bus_message_append(reply, "i", (int32_t) (c->state == CONTAINER_STATE_EXITED ? c->exit_code : 0));
+        int32_t code = c->state == CONTAINER_STATE_EXITED ? c->exit_code : 0;
+
+        return sd_bus_message_append_basic(reply, 'i', &code);
 }
 
 static int property_get_pid(sd_bus *bus, const char *path, const char *interface, const char *property,
                             sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Container *c = userdata;
+        uint32_t pid = MAX(c->pid, 0);
 
-        return sd_bus_message_append(reply, "u", (uint32_t) MAX(c->pid, 0));
-}
-
-/* Labels and annotations are key, value, ..., NULL lists; userdata points at one. */
-static int property_get_pairs(sd_bus *bus, const char *path, const char *interface, const char *property,
-                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        char **pairs = *(char ***) userdata;
-        int r;
-
-        r = sd_bus_message_open_container(reply, 'a', "{ss}");
-        if (r < 0)
-                return r;
-        for (char **k = pairs; k && k[0] && k[1]; k += 2) {
-                r = sd_bus_message_append(reply, "{ss}", k[0], k[1]);
-                if (r < 0)
-                        return r;
-        }
-        return sd_bus_message_close_container(reply);
+        return sd_bus_message_append_basic(reply, 'u', &pid);
 }
 
 static int method_stop(sd_bus_message *message, void *userdata, sd_bus_error *error) {
@@ -234,9 +214,9 @@ const sd_bus_vtable container_vtable[] = {
         SD_BUS_PROPERTY("ExitCode", "i", property_get_exit_code, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Reason", "s", NULL, offsetof(Container, reason), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LogPath", "s", NULL, offsetof(Container, log_path), SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("Labels", "a{ss}", property_get_pairs, offsetof(Container, config.labels),
+        SD_BUS_PROPERTY("Labels", "a{ss}", bus_property_get_pairs, offsetof(Container, config.labels),
                         SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("Annotations", "a{ss}", property_get_pairs, offsetof(Container, config.annotations),
+        SD_BUS_PROPERTY("Annotations", "a{ss}", bus_property_get_pairs, offsetof(Container, config.annotations),
                         SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_METHOD_WITH_ARGS("Stop", SD_BUS_ARGS("t", timeout), SD_BUS_NO_RESULT, method_stop,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
@@ -249,16 +229,13 @@ const sd_bus_vtable container_vtable[] = {
 
 int container_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata,
                           void **found, sd_bus_error *error) {
-        _cleanup_free_ char *id = NULL;
-        Manager *m = userdata;
+        const char *id = bus_path_to_id(path, BUS_CONTAINER_PREFIX);
         Container *c;
-        int r;
 
-        r = bus_path_to_id(path, BUS_CONTAINER_PREFIX, &id);
-        if (r <= 0)
-                return r;
+        if (!id)
+                return 0;
         /* Objects are named by full ids only: a prefix is for GetContainer to resolve. */
-        c = visible_container(m, id);
+        c = visible_container(userdata, id);
         if (!c)
                 return 0;
         *found = c;
@@ -323,79 +300,80 @@ int container_dbus_append_list(Manager *m, const BusListFilter *filter, sd_bus_m
         return 0;
 }
 
-static int no_such_container(sd_bus_error *error, const char *key) {
-        return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_CONTAINER, "No container \"%s\".",
-                                 strlen(key) <= 80 ? key : "(too long)");
-}
+/* The lookups of bus_lookup(), on the Manager. */
+static void *container_lookup_get(void *userdata, const char *id_or_name) {
+        Manager *m = userdata;
+        Container *c;
 
-static int ambiguous(sd_bus_error *error, const char *key, const char *what) {
-        return sd_bus_error_setf(error, BUS_ERROR_AMBIGUOUS_ID, "Several containers match %s \"%s\".", what,
-                                 strlen(key) <= 80 ? key : "(too long)");
-}
-
-/* The container key names: a full id, the full name (k8s_<ctr>_...), the metadata name when one
- * container has it, then a unique id prefix, as crictl resolves them. */
-static int find_container(Manager *m, const char *key, Container **ret, sd_bus_error *error) {
-        _cleanup_free_ Container **containers = NULL;
-        Container *c, *found = NULL;
-        size_t n;
-        int r;
-
-        c = visible_container(m, key);
+        c = visible_container(m, id_or_name);
         if (!c) {
-                c = container_get_by_name(m, key);
+                c = container_get_by_name(m, id_or_name);
                 if (c && c->state == CONTAINER_STATE_CREATING)
                         c = NULL;
         }
-        if (c) {
-                *ret = c;
-                return 0;
-        }
+        return c;
+}
 
-        r = container_list(m, &containers, &n);
+static int container_find_by_metadata_name(void *userdata, const char *name, void **ret) {
+        _cleanup_free_ Container **containers = NULL;
+        Container *found = NULL;
+        size_t n;
+        int r;
+
+        r = container_list(userdata, &containers, &n);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
-                if (!strings_equal(containers[i]->config.name, key))
+                if (!strings_equal(containers[i]->config.name, name))
                         continue;
                 if (found)
-                        return ambiguous(error, key, "the name");
+                        return -ENOTUNIQ;
                 found = containers[i];
         }
-        if (found) {
-                *ret = found;
+        if (!found)
                 return 0;
-        }
+        *ret = found;
+        return 1;
+}
 
-        if (!bus_id_prefix_is_valid(key))
-                return no_such_container(error, key);
-        r = container_find(m, key, &c);
-        if (r == -ENOTUNIQ)
-                return ambiguous(error, key, "the id prefix");
+static int container_find_by_id(void *userdata, const char *id_or_prefix, void **ret) {
+        Container *c;
+        int r;
+
+        r = container_find(userdata, id_or_prefix, &c);
         if (r < 0)
-                return no_such_container(error, key);
+                return r;
         *ret = c;
         return 0;
 }
 
+static const BusLookup container_lookup = {
+        .kind = "container",
+        .kinds = "containers",
+        .error_no_such = BUS_ERROR_NO_SUCH_CONTAINER,
+        .get = container_lookup_get,
+        .find_by_metadata_name = container_find_by_metadata_name,
+        .find_by_id = container_find_by_id,
+};
+
 int container_dbus_lookup(Manager *m, const char *key, char **ret_path, sd_bus_error *error) {
-        Container *c = NULL;
+        void *c;
         int r;
 
-        r = find_container(m, key, &c, error);
+        r = bus_lookup(&container_lookup, m, key, &c, error);
         if (r < 0)
                 return r;
-        return bus_container_path(c->id, ret_path);
+        return bus_container_path(((Container *) c)->id, ret_path);
 }
 
 static int find_by_id(Manager *m, const char *id, Container **ret, sd_bus_error *error) {
+        void *c;
         int r;
 
-        r = container_find(m, id, ret);
-        if (r == -ENOTUNIQ)
-                return ambiguous(error, id, "the id prefix");
+        r = bus_lookup_by_id(&container_lookup, m, id, &c, error);
         if (r < 0)
-                return no_such_container(error, id);
+                return r;
+        *ret = c;
         return 0;
 }
 

@@ -365,6 +365,7 @@ void manager_disconnect_bus(Manager *m) {
         image_dbus_drop_pulls(m);
         pod_dbus_drop_calls(m);
         container_dbus_drop_calls(m);
+        pod_dbus_forget_containers(m);
         m->polkit = bus_polkit_free(m->polkit);
         if (m->bus) {
                 (void) sd_bus_detach_event(m->bus);

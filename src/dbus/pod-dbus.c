@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bus-polkit.h"
 #include "container-manager.h"
+#include "hashmap.h"
 #include "log.h"
 #include "pod-dbus.h"
 #include "pod-operation.h"
@@ -69,7 +71,7 @@ static int property_get_state(sd_bus *bus, const char *path, const char *interfa
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Pod *p = userdata;
 
-        return sd_bus_message_append(reply, "s", pod_state_to_string(p->state));
+        return sd_bus_message_append_basic(reply, 's', pod_state_to_string(p->state));
 }
 
 static int property_get_host_network(sd_bus *bus, const char *path, const char *interface,
@@ -79,47 +81,151 @@ static int property_get_host_network(sd_bus *bus, const char *path, const char *
         return sd_bus_message_append(reply, "b", pod_is_host_network(userdata));
 }
 
-/* Labels and annotations are key, value, ..., NULL lists; userdata points at one. */
-static int property_get_pairs(sd_bus *bus, const char *path, const char *interface, const char *property,
-                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        char **pairs = *(char ***) userdata;
+/* The visible containers grouped by pod, oldest first within each pod (as container_list() orders
+ * them). A GetManagedObjects call reads the Containers of every pod: one list made at its first pod
+ * serves them all, instead of a walk and sort of the whole store per pod. Nothing changes the store
+ * while a call is answered, so the list needs no invalidation: it is used only while its call is the
+ * one being answered (the reference keeps that message, and so its address, from being reused), and
+ * a defer event source drops it right after, so that it holds no stale container for long. */
+struct BusPodContainers {
+        sd_bus_message *call;
+        sd_event_source *drop;
+        Container **containers;
+        size_t n;
+};
+
+static BusPodContainers *bus_pod_containers_free(BusPodContainers *l) {
+        if (!l)
+                return NULL;
+        sd_event_source_disable_unref(l->drop);
+        sd_bus_message_unref(l->call);
+        free(l->containers);
+        return mfree(l);
+}
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(BusPodContainers *, bus_pod_containers_free);
+
+void pod_dbus_forget_containers(Manager *m) {
+        m->bus_pod_containers = bus_pod_containers_free(m->bus_pod_containers);
+}
+
+static int compare_pod_then_created(const void *a, const void *b) {
+        const Container *x = *(Container *const *) a, *y = *(Container *const *) b;
+        uintptr_t px = (uintptr_t) x->pod, py = (uintptr_t) y->pod;
+
+        /* Any order of the pods will do, as long as each pod's containers are together. */
+        if (px != py)
+                return px < py ? -1 : 1;
+        if (x->created_at != y->created_at)
+                return x->created_at < y->created_at ? -1 : 1;
+        return strcmp(x->id, y->id);
+}
+
+/* The list of the visible containers of every pod, or of only one (NULL: all). One walk of the
+ * store, then a sort. */
+static int bus_pod_containers_new(Manager *m, const Pod *only, BusPodContainers **ret) {
+        _cleanup_(bus_pod_containers_freep) BusPodContainers *l = NULL;
+        size_t state = 0;
+        void *v;
+
+        l = calloc(1, sizeof(BusPodContainers));
+        if (!l)
+                return -ENOMEM;
+        l->containers = calloc(container_count(m) + 1, sizeof(Container *));
+        if (!l->containers)
+                return -ENOMEM;
+        while (m->containers_by_id && hashmap_iterate(m->containers_by_id, &state, NULL, &v)) {
+                Container *c = v;
+
+                /* The containers container_list() gives, as CRI's ListContainers. */
+                if (c->state == CONTAINER_STATE_CREATING || (only && c->pod != only))
+                        continue;
+                l->containers[l->n++] = c;
+        }
+        qsort(l->containers, l->n, sizeof(Container *), compare_pod_then_created);
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+/* p's part of l: a binary search for its first container. */
+static Container **bus_pod_containers_of(const BusPodContainers *l, const Pod *p, size_t *ret_n) {
+        size_t lo = 0, hi = l->n, end;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if ((uintptr_t) l->containers[mid]->pod < (uintptr_t) p)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        for (end = lo; end < l->n && l->containers[end]->pod == p; end++)
+                ;
+        *ret_n = end - lo;
+        return l->containers + lo;
+}
+
+static int on_drop_containers(sd_event_source *s, void *userdata) {
+        pod_dbus_forget_containers(userdata);
+        return 0;
+}
+
+/* The list kept for the GetManagedObjects call being answered, made at its first use; NULL while
+ * anything else is answered or sent (Get, GetAll, PropertiesChanged, InterfacesAdded). */
+static int kept_containers(Manager *m, sd_bus *bus, BusPodContainers **ret) {
+        _cleanup_(bus_pod_containers_freep) BusPodContainers *l = NULL;
+        sd_bus_message *call = sd_bus_get_current_message(bus);
         int r;
 
-        r = sd_bus_message_open_container(reply, 'a', "{ss}");
+        if (!call || sd_bus_message_is_method_call(call, "org.freedesktop.DBus.ObjectManager",
+                                                   "GetManagedObjects") <= 0) {
+                *ret = NULL;
+                return 0;
+        }
+        if (m->bus_pod_containers && m->bus_pod_containers->call == call) {
+                *ret = m->bus_pod_containers;
+                return 0;
+        }
+
+        r = bus_pod_containers_new(m, /* only= */ NULL, &l);
         if (r < 0)
                 return r;
-        for (char **k = pairs; k && k[0] && k[1]; k += 2) {
-                r = sd_bus_message_append(reply, "{ss}", k[0], k[1]);
-                if (r < 0)
-                        return r;
-        }
-        return sd_bus_message_close_container(reply);
+        r = sd_event_add_defer(m->event, &l->drop, on_drop_containers, m);
+        if (r < 0)
+                return r;
+        l->call = sd_bus_message_ref(call);
+        bus_pod_containers_free(m->bus_pod_containers);
+        *ret = m->bus_pod_containers = TAKE_PTR(l);
+        return 0;
 }
 
 static int property_get_containers(sd_bus *bus, const char *path, const char *interface,
                                    const char *property, sd_bus_message *reply, void *userdata,
                                    sd_bus_error *error) {
-        _cleanup_free_ Container **containers = NULL;
+        _cleanup_(bus_pod_containers_freep) BusPodContainers *own = NULL;
+        BusPodContainers *l;
+        Container **containers;
         Pod *p = userdata;
         size_t n;
         int r;
 
-        /* Read from the container store each time, the same list CRI's ListContainers walks. */
-        r = container_list(p->manager, &containers, &n);
+        /* Read from the container store, the same containers CRI's ListContainers gives. */
+        r = kept_containers(p->manager, bus, &l);
         if (r < 0)
                 return r;
+        if (!l) {
+                r = bus_pod_containers_new(p->manager, p, &own);
+                if (r < 0)
+                        return r;
+                l = own;
+        }
+        containers = bus_pod_containers_of(l, p, &n);
+
         r = sd_bus_message_open_container(reply, 'a', "o");
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
-                _cleanup_free_ char *container_path = NULL;
-
-                if (containers[i]->pod != p)
-                        continue;
-                r = bus_container_path(containers[i]->id, &container_path);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_append(reply, "o", container_path);
+                r = bus_append_object_path(reply, BUS_CONTAINER_PREFIX, containers[i]->id);
                 if (r < 0)
                         return r;
         }
@@ -210,9 +316,9 @@ const sd_bus_vtable pod_vtable[] = {
         SD_BUS_PROPERTY("CreatedAt", "x", NULL, offsetof(Pod, created_at), SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Slice", "s", NULL, offsetof(Pod, slice), SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Ips", "as", NULL, offsetof(Pod, ips), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("Labels", "a{ss}", property_get_pairs, offsetof(Pod, config.labels),
+        SD_BUS_PROPERTY("Labels", "a{ss}", bus_property_get_pairs, offsetof(Pod, config.labels),
                         SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("Annotations", "a{ss}", property_get_pairs, offsetof(Pod, config.annotations),
+        SD_BUS_PROPERTY("Annotations", "a{ss}", bus_property_get_pairs, offsetof(Pod, config.annotations),
                         SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("RuntimeHandler", "s", NULL, offsetof(Pod, runtime_handler), SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("HostNetwork", "b", property_get_host_network, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -225,16 +331,13 @@ const sd_bus_vtable pod_vtable[] = {
 
 int pod_object_find(sd_bus *bus, const char *path, const char *interface, void *userdata, void **found,
                     sd_bus_error *error) {
-        _cleanup_free_ char *id = NULL;
-        Manager *m = userdata;
+        const char *id = bus_path_to_id(path, BUS_POD_PREFIX);
         Pod *p;
-        int r;
 
-        r = bus_path_to_id(path, BUS_POD_PREFIX, &id);
-        if (r <= 0)
-                return r;
+        if (!id)
+                return 0;
         /* Objects are named by full ids only: a prefix is for GetPod to resolve. */
-        p = visible_pod(m, id);
+        p = visible_pod(userdata, id);
         if (!p)
                 return 0;
         *found = p;
@@ -294,79 +397,82 @@ int pod_dbus_append_list(Manager *m, const BusListFilter *filter, sd_bus_message
         return 0;
 }
 
-static int no_such_pod(sd_bus_error *error, const char *key) {
-        return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_POD, "No pod \"%s\".",
-                                 strlen(key) <= 80 ? key : "(too long)");
-}
+/* The lookups of bus_lookup(), on the Manager. */
+static void *pod_get(void *userdata, const char *id_or_name) {
+        Manager *m = userdata;
+        Pod *p;
 
-static int ambiguous(sd_bus_error *error, const char *key, const char *what) {
-        return sd_bus_error_setf(error, BUS_ERROR_AMBIGUOUS_ID, "Several pods match %s \"%s\".", what,
-                                 strlen(key) <= 80 ? key : "(too long)");
-}
-
-/* The pod key names: a full id, the full name (k8s_POD_...), the metadata name when one pod has it,
- * then a unique id prefix, as crictl resolves them. */
-static int find_pod(Manager *m, const char *key, Pod **ret, sd_bus_error *error) {
-        _cleanup_free_ Pod **pods = NULL;
-        Pod *p, *found = NULL;
-        size_t n;
-        int r;
-
-        p = visible_pod(m, key);
+        p = visible_pod(m, id_or_name);
         if (!p) {
-                p = pod_store_get_by_name(m->pods, key);
+                p = pod_store_get_by_name(m->pods, id_or_name);
                 if (p && p->state == POD_STATE_CREATING)
                         p = NULL;
         }
-        if (p) {
-                *ret = p;
-                return 0;
-        }
+        return p;
+}
+
+static int pod_find_by_metadata_name(void *userdata, const char *name, void **ret) {
+        _cleanup_free_ Pod **pods = NULL;
+        Manager *m = userdata;
+        Pod *found = NULL;
+        size_t n;
+        int r;
 
         r = pod_store_list(m->pods, &pods, &n);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
-                if (strcmp(pods[i]->config.name, key) != 0)
+                if (strcmp(pods[i]->config.name, name) != 0)
                         continue;
                 if (found)
-                        return ambiguous(error, key, "the name");
+                        return -ENOTUNIQ;
                 found = pods[i];
         }
-        if (found) {
-                *ret = found;
+        if (!found)
                 return 0;
-        }
+        *ret = found;
+        return 1;
+}
 
-        if (!bus_id_prefix_is_valid(key))
-                return no_such_pod(error, key);
-        r = pod_store_find(m->pods, key, &p);
-        if (r == -ENOTUNIQ)
-                return ambiguous(error, key, "the id prefix");
+static int pod_find_by_id(void *userdata, const char *id_or_prefix, void **ret) {
+        Manager *m = userdata;
+        Pod *p;
+        int r;
+
+        r = pod_store_find(m->pods, id_or_prefix, &p);
         if (r < 0)
-                return no_such_pod(error, key);
+                return r;
         *ret = p;
         return 0;
 }
 
+static const BusLookup pod_lookup = {
+        .kind = "pod",
+        .kinds = "pods",
+        .error_no_such = BUS_ERROR_NO_SUCH_POD,
+        .get = pod_get,
+        .find_by_metadata_name = pod_find_by_metadata_name,
+        .find_by_id = pod_find_by_id,
+};
+
 int pod_dbus_lookup(Manager *m, const char *key, char **ret_path, sd_bus_error *error) {
-        Pod *p = NULL;
+        void *p;
         int r;
 
-        r = find_pod(m, key, &p, error);
+        r = bus_lookup(&pod_lookup, m, key, &p, error);
         if (r < 0)
                 return r;
-        return bus_pod_path(p->id, ret_path);
+        return bus_pod_path(((Pod *) p)->id, ret_path);
 }
 
 static int find_by_id(Manager *m, const char *id, Pod **ret, sd_bus_error *error) {
+        void *p;
         int r;
 
-        r = pod_store_find(m->pods, id, ret);
-        if (r == -ENOTUNIQ)
-                return ambiguous(error, id, "the id prefix");
+        r = bus_lookup_by_id(&pod_lookup, m, id, &p, error);
         if (r < 0)
-                return no_such_pod(error, id);
+                return r;
+        *ret = p;
         return 0;
 }
 

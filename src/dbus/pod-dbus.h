@@ -12,6 +12,7 @@
 #include "pod.h"
 
 typedef struct BusPodCall BusPodCall;
+typedef struct BusPodContainers BusPodContainers;
 
 extern const sd_bus_vtable pod_vtable[];
 /* The states ListPods filters on, as CRI names them without the SANDBOX_ prefix. */
@@ -32,6 +33,8 @@ int pod_dbus_remove(Manager *m, sd_bus_message *message, const char *id, sd_bus_
 /* Stops waiting for the operations StopPod and RemovePod calls started; those calls go unanswered
  * (at exit). */
 void pod_dbus_drop_calls(Manager *m);
+/* Drops the pods' container lists kept for a GetManagedObjects call (at exit). */
+void pod_dbus_forget_containers(Manager *m);
 
 /* PropertiesChanged on p's object for the properties named (up to 7, then NULL): the pod
  * subsystem calls it with "State" and "Ips" when they change, the container subsystem with

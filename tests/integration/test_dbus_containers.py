@@ -246,10 +246,13 @@ def test_properties_tree_and_lookups(host, cri, calls, listener):
                 dict(method="GetContainer", signature="s", args=["f" * 64]),
                 dict(method="GetContainer", signature="s", args=["a/b"]),
                 dict(method="ListContainers", signature="sa{ss}", args=["", {"app": "web"}]),
+                dict(method="GetContainer", signature="s", args=["x" * 81]),
         ])
         assert [x.get("value") for x in r[:4]] == [path] * 4, r
         assert [x.get("error") for x in r[4:7]] == [NO_SUCH, NO_SUCH, INVALID_ARGS]
         assert r[7]["value"] == [[ctr_id, props["Name"], pod[0], IMAGE, "running", props["Unit"], path]]
+        assert [x.get("message") for x in (r[4], r[5], r[8])] == \
+                ['No container "nothing".', f'No container "{"f" * 64}".', 'No container "(too long)".'], r
 
 
 def test_object_manager_matches_list_containers(host, cri, calls):
@@ -303,12 +306,26 @@ def test_object_manager_matches_list_containers(host, cri, calls):
                 dict(method="GetContainer", signature="s", args=["k8s_created_dbusom2_test_uid-dbusom2_0"]),
         ])
         assert r[0].get("error") == AMBIGUOUS and r[1] == {"ok": True, "value": ctr_path(twin)}, r
+        assert r[0]["message"] == 'Several containers match the name "created".'
+
+        # Each pod's Containers lists its own, oldest first, in GetManagedObjects (one list built for
+        # all pods) as in a Get of the one property.
+        objects = managed_objects(host)
+        pods = {p: v["org.crio1.Pod"]["Containers"] for p, v in objects.items() if p.startswith(f"{PATH}/pod/")}
+        assert pods[f"{PATH}/pod/{pod[0]}"] == [ctr_path(c) for c in (created, running, exited)]
+        assert pods[f"{PATH}/pod/{other[0]}"] == [ctr_path(twin)]
+        for p, listed in pods.items():
+                assert busctl_json(host, "get-property", DEST, p, "org.crio1.Pod", "Containers")["data"] == listed
+                assert all(objects[c][IFACE]["Pod"] == p for c in listed)
+        assert sorted(c for listed in pods.values() for c in listed) == \
+                sorted(p for p in objects if p.startswith(f"{PATH}/container/"))
         # A prefix several ids share, if these ids happen to share one.
         shared = [p for p in {i[:1] for i in ids} if sum(i.startswith(p) for i in ids) > 1]
         if shared:
                 r = calls([dict(method="GetContainer", signature="s", args=[shared[0]]),
                            dict(method="KillContainer", signature="si", args=[shared[0], 9])])
                 assert [x.get("error") for x in r] == [AMBIGUOUS] * 2, r
+                assert [x["message"] for x in r] == [f'Several containers match the id prefix "{shared[0]}".'] * 2
 
 
 def test_cri_stop_seen_on_dbus(host, cri, listener):

@@ -254,11 +254,15 @@ def test_get_pod(testhost, cri, calls):
         assert r[3] == {"ok": True, "value": pod_path(b)}
         assert r[4].get("error") == AMBIGUOUS, r[4]
         assert [x.get("error") for x in r[5:]] == [NO_SUCH_POD, NO_SUCH_POD, INVALID_ARGS, INVALID_ARGS]
+        assert r[4]["message"] == 'Several pods match the name "twin".'
+        assert [x["message"] for x in r[5:7]] == ['No pod "nothing".', f'No pod "{"f" * 64}".']
         # A prefix shared by several pods is ambiguous, if these ids happen to share one.
         shared = [p for p in {i[:1] for i in ids} if sum(i.startswith(p) for i in ids) > 1]
         if shared:
-            assert calls([dict(method="GetPod", signature="s", args=[shared[0]])])[0].get("error") == AMBIGUOUS
-            assert calls([dict(method="StopPod", signature="s", args=[shared[0]])])[0].get("error") == AMBIGUOUS
+            r = calls([dict(method="GetPod", signature="s", args=[shared[0]]),
+                       dict(method="StopPod", signature="s", args=[shared[0]])])
+            assert [x.get("error") for x in r] == [AMBIGUOUS] * 2, r
+            assert [x["message"] for x in r] == [f'Several pods match the id prefix "{shared[0]}".'] * 2
     finally:
         for i in (a, b, c):
             cri_remove(cri, i)
