@@ -8,7 +8,8 @@ With --container (root): the same exec round trip against a busybox container of
 throw-away test host (the runtime's `exec` included), beside a bare `runc exec` of the same
 container timed in the host; port-forward throughput to and from busybox `nc` in a real pod
 (host network) over SPDY and WebSocket, --repeats times each; and a 256 MiB `cat` through exec.
-Usage: bench-streaming.py [BUILD_DIR] [--mib N] [--runs N] [--repeats N] [--container]"""
+With --tls: the test backend's server over TLS, with a certificate made by openssl for the run.
+Usage: bench-streaming.py [BUILD_DIR] [--mib N] [--runs N] [--repeats N] [--container | --tls]"""
 
 import argparse
 import base64
@@ -312,6 +313,7 @@ def main():
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--repeats", type=int, default=3, help="bulk transfers per direction and protocol")
     ap.add_argument("--container", action="store_true")
+    ap.add_argument("--tls", action="store_true", help="the test backend's server over TLS (a throw-away CA)")
     args = ap.parse_args()
     if args.container:
         bench_container(args.build, args.runs, args.mib, args.repeats)
@@ -319,40 +321,56 @@ def main():
 
     import test_streaming
     test_streaming.BUILD = args.build
-    server = StreamingServer()
+    env, ctx, tmp = None, None, None
+    if args.tls:
+        import tempfile
+        tmp = tempfile.TemporaryDirectory()
+        certs = test_streaming.Certs(tmp.name)
+        crt, key = certs.make_pair("server")
+        env = {"STREAMING_TLS_CERT": crt, "STREAMING_TLS_KEY": key}
+        ctx = certs.client_context()
+    server = StreamingServer(env)
+    what = " over TLS" if args.tls else ""
 
     times = []
     for _ in range(args.runs):
         t = time.perf_counter()
         url = server.url("exec", argv=["/bin/echo", "hello"])
-        c = spdy_client.SpdyClient(url)
+        c = spdy_client.SpdyClient(url, ssl_context=ctx)
         ids = spdy_client.exec_streams(c)
         c.read_until_closed()
         c.close()
         times.append((time.perf_counter() - t) * 1000)
         assert c.streams[ids["stdout"]].data == b"hello\n"
     times.sort()
-    print(f"exec echo round trip, {args.runs} runs: p50 {statistics.median(times):.2f} ms, "
+    print(f"exec echo round trip{what}, {args.runs} runs: p50 {statistics.median(times):.2f} ms, "
           f"p99 {times[int(len(times) * 0.99) - 1]:.2f} ms")
 
     port, done = sink_server()
     url = server.ask("portforward")
-    c = spdy_client.SpdyClient(url, protocols=("portforward.k8s.io",), flow_control=False)
-    reader = c.start_reader()
-    err = c.open_stream({"streamType": "error", "port": port, "requestID": 0})
+    c = spdy_client.SpdyClient(url, protocols=("portforward.k8s.io",), flow_control=False, ssl_context=ctx)
+    # An SSL socket is not shared between threads: over TLS one thread sends, then reads.
+    reader = None if args.tls else c.start_reader()
+    c.open_stream({"streamType": "error", "port": port, "requestID": 0})
     data = c.open_stream({"streamType": "data", "port": port, "requestID": 0})
     block = os.urandom(1 << 20)
     t = time.perf_counter()
     for _ in range(args.mib):
         c.send_data(data, block, chunk=1 << 20)
     c.send_data(data, b"", fin=True)
-    c.wait(lambda: c.streams[data].fin, timeout=300)
+    if reader:
+        c.wait(lambda: c.streams[data].fin, timeout=300)
+    else:
+        c.read_until(lambda: c.streams[data].fin)
     elapsed = time.perf_counter() - t
     assert done.get("bytes") == args.mib << 20, done
-    print(f"port-forward {args.mib} MiB through one SPDY pair: {args.mib / elapsed:.0f} MiB/s")
+    print(f"port-forward {args.mib} MiB through one SPDY pair{what}: {args.mib / elapsed:.0f} MiB/s")
     c.close()
-    reader.join(10)
+    if reader:
+        reader.join(10)
     server.stop()
+    if tmp:
+        tmp.cleanup()
 
 
 if __name__ == "__main__":

@@ -873,7 +873,7 @@ static bool connection_may_read(StreamConnection *c) {
 
 static int on_connection_io(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
         StreamConnection *c = userdata;
-        bool retry_read, retry_write;
+        bool retry_read, retry_write, handshaken = false;
         int r;
 
         if (c->session)
@@ -888,10 +888,12 @@ static int on_connection_io(sd_event_source *source, int fd, uint32_t revents, v
                 connection_update_events(c);
                 if (r == 0)
                         return 0;
+                handshaken = true;
         }
         /* A TLS read that wanted the socket writable, or a write that wanted it readable, is
-         * retried on any wakeup. */
-        retry_read = c->ssl_want_write;
+         * retried on any wakeup; the request may have come with the end of the handshake, read
+         * ahead by OpenSSL already. */
+        retry_read = c->ssl_want_write || handshaken;
         retry_write = c->ssl_write_wants_read;
         c->ssl_want_write = c->ssl_write_wants_read = false;
 

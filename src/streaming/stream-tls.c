@@ -283,6 +283,10 @@ static int tls_context_new(const TlsFiles *f, SSL_CTX **ret, char **ret_why) {
         (void) SSL_CTX_set_num_tickets(ctx, 0);
         /* Our output buffer grows and moves between a write that would block and its retry. */
         SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+        /* Records are read from the socket 64 KiB at a time rather than one by one (what OpenSSL
+         * holds back then is fetched from the loop: SSL_has_pending()). */
+        SSL_CTX_set_read_ahead(ctx, 1);
+        SSL_CTX_set_default_read_buffer_len(ctx, 64 * 1024);
 
         if (!use_certificate_chain(ctx, f))
                 step = "the certificate";

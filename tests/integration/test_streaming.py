@@ -484,6 +484,16 @@ def test_tls_exec_and_port_forward(certs, echo):
         c.close()
         assert c.streams[data].data == block and c.streams[err].data == b""
 
+        # A TLS 1.2 client too (its handshake ends with the server's flight, not the client's).
+        ctx12 = certs.client_context()
+        ctx12.maximum_version = ssl.TLSVersion.TLSv1_2
+        c = spdy_client.SpdyClient(server.url("exec", argv=["/bin/echo", "twelve"]), ssl_context=ctx12)
+        assert c.sock.version() == "TLSv1.2"
+        ids = spdy_client.exec_streams(c)
+        c.read_until_closed()
+        c.close()
+        assert c.streams[ids["stdout"]].data == b"twelve\n"
+
         # WebSocket over TLS (wss://).
         url = server.url("exec", argv=["/bin/echo", "secure"]).replace("https://", "wss://")
         ws = websocket.create_connection(url, subprotocols=["v4.channel.k8s.io"],
@@ -602,3 +612,46 @@ def test_tls_rotation_and_bad_pair(certs):
         assert server.wait_idle()["connections"] == "0"
     finally:
         server.stop()
+
+
+def test_tls_port_forward_backpressure(certs):
+    """A slow reader in the pod: crio stops reading the client while TLS records wait, and
+    resumes (OpenSSL may already hold records read ahead) without losing or reordering a byte."""
+    import hashlib
+    sink = socket.socket()
+    sink.bind(("127.0.0.1", 0))
+    sink.listen(1)
+    result = {}
+
+    def slow():
+        conn, _ = sink.accept()
+        h, n = hashlib.sha256(), 0
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                break
+            h.update(data)
+            n += len(data)
+            if n < 4 << 20:
+                time.sleep(0.002)
+        result["n"], result["sha"] = n, h.hexdigest()
+        conn.close()
+
+    threading.Thread(target=slow, daemon=True).start()
+    server, _ = tls_server(certs)
+    try:
+        c = spdy_client.SpdyClient(server.ask("portforward"), protocols=("portforward.k8s.io",),
+                                   ssl_context=certs.client_context(), flow_control=False)
+        err = c.open_stream({"streamType": "error", "port": sink.getsockname()[1], "requestID": 0})
+        c.send_data(err, b"", fin=True)
+        data = c.open_stream({"streamType": "data", "port": sink.getsockname()[1], "requestID": 0})
+        payload = os.urandom(16 << 20)
+        c.send_data(data, payload, fin=True, chunk=100000)
+        assert c.read_until(lambda: c.streams[data].fin)
+        c.close()
+        assert result.get("n") == len(payload)
+        assert result["sha"] == hashlib.sha256(payload).hexdigest()
+        assert server.wait_idle()["connections"] == "0"
+    finally:
+        server.stop()
+        sink.close()
