@@ -193,8 +193,8 @@ static int no_such(const BusLookup *l, sd_bus_error *error, const char *key) {
 }
 
 static int ambiguous(const BusLookup *l, sd_bus_error *error, const char *key, const char *what) {
-        return sd_bus_error_setf(error, BUS_ERROR_AMBIGUOUS_ID, "Several %s match %s \"%s\".", l->kinds, what,
-                                 shown(key));
+        return sd_bus_error_setf(error, BUS_ERROR_AMBIGUOUS_ID, "Several %s match %s \"%s\".", l->kinds,
+                                 what, shown(key));
 }
 
 int bus_lookup_by_id(const BusLookup *l, void *userdata, const char *id, void **ret, sd_bus_error *error) {
