@@ -3,10 +3,12 @@
 
 PODS host-network pods (default 100) with CONTAINERS busybox containers among them (default 500), all
 running `sleep`, made through CRI. Inside the host, one python3-dbus connection then measures
-GetManagedObjects and ListContainers over all of them (beside CRI's ListContainers from outside), and
-the time from a container's exit to its PropertiesChanged signal: KILLS more running containers
-(default 50) are SIGKILLed one after the other from inside the host, each timed from just before
-kill(2) to the arrival of the PropertiesChanged carrying its ExitCode, in the same process and clock.
+GetManagedObjects and ListContainers over all of them (beside CRI's ListContainers from outside), with
+the CPU time crio, dbus-daemon and the client spend per call; then GetManagedObjects again from a C
+client (bench/bench-dbus-client.c, sd-bus, every value read); and the time from a container's exit to
+its PropertiesChanged signal: KILLS more running containers (default 50) are SIGKILLed one after the
+other from inside the host, each timed from just before kill(2) to the arrival of the
+PropertiesChanged carrying its ExitCode, in the same process and clock.
 
 Usage: bench/bench-dbus-containers.py [build-dir] [pods] [containers] [kills] [calls]
 """
@@ -30,7 +32,7 @@ import json, os, signal, sys, time
 import dbus, dbus.mainloop.glib
 from gi.repository import GLib
 
-calls, victims = int(sys.argv[1]), sys.argv[2:]
+calls, client, victims = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
 dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
 bus = dbus.SystemBus()
 obj = bus.get_object("org.crio1", "/org/crio1", introspect=False)
@@ -50,12 +52,23 @@ def cpu_ms(pid):
     return (int(f[11]) + int(f[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 crio = int(os.popen("systemctl show -p MainPID --value crio.service").read())
+bus_daemon = int(os.popen("systemctl show -p MainPID --value dbus.service").read())
 for _ in range(20):
     get(signature="")
 objects = get(signature="")
-c0 = cpu_ms(crio)
+c0, d0, s0 = cpu_ms(crio), cpu_ms(bus_daemon), cpu_ms(os.getpid())
 gmo = measure(lambda: get(signature=""), calls)
-gmo_cpu = (cpu_ms(crio) - c0) / calls
+gmo_cpu = {"crio": (cpu_ms(crio) - c0) / calls, "dbus-daemon": (cpu_ms(bus_daemon) - d0) / calls,
+           "python3-dbus": (cpu_ms(os.getpid()) - s0) / calls}
+# The same call from C (sd-bus), every value of the reply read: what a C or GDBus consumer waits.
+c_client = []
+if os.access(client, os.X_OK):
+    c0 = cpu_ms(crio)
+    out = os.popen(f"{client} {calls}").read().splitlines()
+    gmo_cpu["crio, C client"] = (cpu_ms(crio) - c0) / (calls + 20)
+    if len(out) > 1:
+        gmo_cpu["C client"] = float(out[0].split("cpu=")[1])
+        c_client = [float(x) for x in out[1].split()[1:]]
 lc = measure(lambda: lst("", {}, signature="sa{ss}"), calls)
 # A C client (sd-bus) for comparison; each call is a process, about 5 ms of it start-up.
 busctl = measure(lambda: os.system("busctl --quiet call org.crio1 /org/crio1 "
@@ -90,7 +103,8 @@ bus.add_signal_receiver(on_changed, signal_name="PropertiesChanged", bus_name="o
 GLib.timeout_add(200, kill_next)
 GLib.timeout_add_seconds(120, loop.quit)
 loop.run()
-print(json.dumps({"objects": len(objects), "gmo_ms": gmo, "gmo_cpu_ms": gmo_cpu, "list_ms": lc, "busctl_ms": busctl,
+print(json.dumps({"objects": len(objects), "gmo_ms": gmo, "gmo_cpu_ms": gmo_cpu, "gmo_c_ms": c_client,
+                  "list_ms": lc, "busctl_ms": busctl,
                   "kill_to_signal_ms": [(arrived[p] - killed[p]) / 1e6 for p in arrived],
                   "finished_to_signal_ms": [(arrived[p] - finished[p]) / 1e6 for p in arrived],
                   "kills": len(pids), "signals": len(arrived)}))
@@ -144,13 +158,18 @@ def main():
                                 cri.runtime.ListContainers(cri.pb.ListContainersRequest())
                                 cri_list.append((time.perf_counter_ns() - s) / 1e6)
                         host.write_file("/tmp/crio-bench-dbus-ctr.py", INSIDE)
-                        out = host.run(["/usr/bin/python3", "/tmp/crio-bench-dbus-ctr.py", str(m), *victims],
-                                       timeout=900).stdout
+                        # The host's root is an overlay of ours: the build directory is there too.
+                        client = os.path.join(build, "bench", "bench-dbus-client")
+                        out = host.run(["/usr/bin/python3", "/tmp/crio-bench-dbus-ctr.py", str(m), client,
+                                        *victims], timeout=900).stdout
                         r = json.loads(out.strip().splitlines()[-1])
                 print(f"{len(pod_list)} pods, {containers + kills} running containers made through CRI in {made:.0f} s; "
                       f"{r['objects']} objects under /org/crio1")
                 print(row(f"GetManagedObjects ({len(pod_list)} pods, {containers + kills} ctrs)", r["gmo_ms"]))
-                print(f"  crio CPU per GetManagedObjects: {r['gmo_cpu_ms']:.2f} ms")
+                print("  CPU per GetManagedObjects: " +
+                      ", ".join(f"{k} {v:.2f} ms" for k, v in r["gmo_cpu_ms"].items()))
+                if r["gmo_c_ms"]:
+                        print(row("GetManagedObjects (C client, sd-bus)", r["gmo_c_ms"]))
                 print(row("GetManagedObjects (busctl, a process per call)", r["busctl_ms"]))
                 print(row("ListContainers (D-Bus)", r["list_ms"]))
                 print(row("ListContainers (CRI, grpcio)", cri_list))
