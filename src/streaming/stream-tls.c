@@ -5,6 +5,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/socket.h>
@@ -350,35 +351,25 @@ int stream_tls_reload(StreamServer *s) {
         return r;
 }
 
+static int tls_watch_directories(StreamServer *s);
+
 static int on_tls_reload_timer(sd_event_source *source, uint64_t usec, void *userdata) {
-        (void) stream_tls_reload(userdata);
+        StreamServer *s = userdata;
+
+        /* Symlinks may point elsewhere now. */
+        (void) tls_watch_directories(s);
+        (void) stream_tls_reload(s);
         return 0;
 }
 
-static int tls_watch_directories(StreamServer *s);
-
 static int on_tls_inotify(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
         StreamServer *s = userdata;
-        union {
-                struct inotify_event ev;
-                uint8_t raw[4096];
-        } buf;
-        bool rewatch = false;
-        ssize_t n;
+        uint8_t buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 
-        n = read(fd, &buf, sizeof(buf));
-        if (n < 0)
-                return IN_SET(errno, EAGAIN, EINTR) ? 0 : log_warning_errno(errno, "Failed to read inotify events, ignoring: %m");
-        for (uint8_t *p = buf.raw; p < buf.raw + n;) {
-                struct inotify_event *e = (struct inotify_event *) p;
-
-                /* A watched directory went (renamed or removed): watch the one at the path again. */
-                if (e->mask & (IN_IGNORED | IN_MOVE_SELF | IN_DELETE_SELF))
-                        rewatch = true;
-                p += sizeof(struct inotify_event) + e->len;
-        }
-        if (rewatch)
-                (void) tls_watch_directories(s);
+        /* What changed does not matter: the files are read again once changes settle, and the
+         * directories watched again then (a watched one may have gone, a symlink moved). */
+        if (read(fd, buf, sizeof(buf)) < 0 && !IN_SET(errno, EAGAIN, EINTR))
+                return log_warning_errno(errno, "Failed to read inotify events, ignoring: %m");
         (void) sd_event_source_set_time_relative(s->tls_reload_timer, TLS_RELOAD_DELAY_USEC);
         (void) sd_event_source_set_enabled(s->tls_reload_timer, SD_EVENT_ONESHOT);
         return 0;
@@ -400,14 +391,24 @@ static int watch_directory_of(StreamServer *s, const char *path) {
 }
 
 static int tls_watch_directories(StreamServer *s) {
-        int r;
+        int r = 0;
 
-        /* Adding a directory watched already just returns its watch. */
-        r = watch_directory_of(s, s->tls_cert);
-        if (r >= 0)
-                r = watch_directory_of(s, s->tls_key);
-        if (r >= 0 && s->tls_ca)
-                r = watch_directory_of(s, s->tls_ca);
+        if (s->inotify_fd < 0)
+                return 0;
+        /* The directory named in the configuration, and the one the file really is in when that is
+         * a symlink (its target may be rewritten in place). Adding a directory watched already just
+         * returns its watch; the watch of a directory removed goes by itself. */
+        for (unsigned k = 0; k < 3; k++) {
+                const char *path = k == 0 ? s->tls_cert : k == 1 ? s->tls_key : s->tls_ca;
+                _cleanup_free_ char *resolved = NULL;
+
+                if (!path)
+                        continue;
+                r = watch_directory_of(s, path);
+                resolved = realpath(path, NULL);
+                if (resolved && !streq(resolved, path))
+                        (void) watch_directory_of(s, resolved);
+        }
         return r;
 }
 
@@ -433,7 +434,7 @@ int stream_tls_setup(StreamServer *s) {
                 return r;
         (void) sd_event_source_set_description(s->inotify_source, "stream-tls-inotify");
         r = sd_event_add_time_relative(s->event, &s->tls_reload_timer, CLOCK_MONOTONIC, TLS_RELOAD_DELAY_USEC,
-                                       /* accuracy= */ 0, on_tls_reload_timer, s);
+                                       /* accuracy= */ 10000, on_tls_reload_timer, s);
         if (r < 0)
                 return r;
         (void) sd_event_source_set_enabled(s->tls_reload_timer, SD_EVENT_OFF);
