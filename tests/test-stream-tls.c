@@ -115,10 +115,12 @@ static void test_start_refused(sd_event *e, TestBackend *backend, const Pair *a,
         put("a.key", a->key);
         put("b.key", b->key);
         put("garbage", "not PEM at all\n");
-        TAP_IS_INT(start(e, backend, "missing.crt", "a.key", NULL, &s), -ENOENT, "a missing certificate refuses the start");
+        TAP_IS_INT(start(e, backend, "missing.crt", "a.key", NULL, &s), -ENOENT,
+                   "a missing certificate refuses the start");
         TAP_IS_INT(start(e, backend, "a.crt", "b.key", NULL, &s), -EBADMSG, "a key of another certificate too");
         TAP_IS_INT(start(e, backend, "garbage", "a.key", NULL, &s), -EBADMSG, "a file that is no certificate too");
-        TAP_IS_INT(start(e, backend, "a.crt", "a.key", "garbage", &s), -EBADMSG, "a CA file without a certificate too");
+        TAP_IS_INT(start(e, backend, "a.crt", "a.key", "garbage", &s), -EBADMSG,
+                   "a CA file without a certificate too");
         TAP_OK(!s, "no server then");
 }
 

@@ -424,7 +424,8 @@ int stream_tls_setup(StreamServer *s) {
         if (r == -ENOMEM && !why)
                 return log_oom();
         if (r < 0)
-                return log_error_errno(r, "Failed to set up TLS for the streaming server: %s", why ?: strerror(-r));
+                return log_error_errno(r, "Failed to set up TLS for the streaming server: %s",
+                                       why ?: strerror(-r));
 
         s->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         if (s->inotify_fd < 0)
