@@ -158,7 +158,12 @@ def test_unit_matches_cri_o_shape(repo_root):
 def run_outside(build_dir, tmp_path, *args):
     """crio outside systemd: logs go to stderr. Returns (stderr text) after a SIGTERM stop."""
     sock = str(tmp_path / "crio.sock")
-    p = subprocess.Popen([os.path.join(build_dir, "src", "crio"), "--listen", sock, *args],
+    # Everything crio keeps on disk goes below tmp_path: this crio runs on the build machine itself.
+    state = [f"--{flag}={tmp_path}/{name}" for flag, name in (
+        ("root", "root"), ("runroot", "runroot"), ("version-file", "version"),
+        ("clean-shutdown-file", "clean.shutdown"), ("container-exits-dir", "exits"),
+        ("namespaces-dir", "ns"))]
+    p = subprocess.Popen([os.path.join(build_dir, "src", "crio"), "--listen", sock, *state, *args],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          env={k: v for k, v in os.environ.items() if k not in ("JOURNAL_STREAM", "NOTIFY_SOCKET")})
     try:
