@@ -389,7 +389,7 @@ const ConfigKey config_keys[] = {
           .flags = CONFIG_ACTED, .option = "root",
           .doc = "Directory where images and container layers are stored." },
         { G("crio", runroot), STR("/run/containers/storage"), .check = check_absolute,
-          .option = "runroot",
+          .flags = CONFIG_ACTED, .option = "runroot",
           .doc = "Directory for the storage state that does not survive a reboot." },
         { G("crio", imagestore), STR(""), .check = check_absolute_or_empty, .option = "imagestore",
           .doc = "When set, newly pulled images go to this directory instead of root." },
