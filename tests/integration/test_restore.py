@@ -89,6 +89,8 @@ def kill_crio(host):
         host.run(["systemctl", "kill", "-s", "KILL", "crio.service"])
         wait_for(lambda: host.run(["systemctl", "is-active", "crio.service"], check=False).stdout.strip()
                  in ("failed", "inactive", "activating"), 10, "crio to die")  # activating: auto-restart
+        # Ends the wait for the automatic restart (RestartSec=10), which would hold a start job back.
+        host.run(["systemctl", "stop", "crio.service"])
 
 
 def start_crio(host):
@@ -119,18 +121,25 @@ def cri_view(cri):
 
 
 def check_consistent(host, cri):
-        """CRI, D-Bus and the host agree on every object."""
-        pods, ctrs = cri_view(cri)
-        assert set(bus_pods(host)) == set(pods)
-        bus = bus_containers(host)
-        assert set(bus) == set(ctrs)
+        """CRI, D-Bus and the host agree on every object.
+
+        A container may be on its way out at any instant (the kill tests stop them in a loop), so CRI and
+        D-Bus are compared until they agree, and a running container's scope may only be gone when the
+        container is reported exited a moment later."""
+        def agreed():
+                pods, ctrs = cri_view(cri)
+                bus = bus_containers(host)
+                same = set(bus_pods(host)) == set(pods) and set(bus) == set(ctrs) and \
+                        all(bus[c] == state.replace("CONTAINER_", "").lower() for c, state in ctrs.items())
+                return (pods, ctrs) if same else None
+
+        pods, ctrs = wait_for(agreed, 5, "CRI and D-Bus to agree")
         for cid, state in ctrs.items():
-                assert bus[cid] == state.replace("CONTAINER_", "").lower(), (cid, state, bus[cid])
                 assert cid in ls(host, ROOT) and cid in ls(host, RUNROOT), cid
-                s = status(cri, cid)
                 if state == "CONTAINER_RUNNING":
-                        assert show(host, f"crio-{cid}.scope", "ActiveState")["ActiveState"] == "active", cid
-                assert s.state == cri.pb.ContainerState.Value(state)
+                        wait_for(lambda: show(host, f"crio-{cid}.scope", "ActiveState")["ActiveState"] == "active"
+                                 or status(cri, cid).state == cri.pb.CONTAINER_EXITED, 5,
+                                 f"running container {cid} to have a live scope or to be reported exited")
         for pid in pods:
                 assert pid in ls(host, POD_DIR)
         return pods, ctrs
@@ -288,7 +297,7 @@ def workload(cri, stop_event, errors):
                 n += 1
                 try:
                         pod, cfg = run_pod(cri, f"chaos{n}")
-                        a = run(cri, pod, cfg, "a", "sleep 1000")
+                        a = run(cri, pod, cfg, "a", "trap 'exit 0' TERM; while :; do sleep 0.2; done")
                         b = create(cri, pod, cfg, ctr_config(cri, "b", command=["/bin/sh", "-c", "exit 0"]))
                         start(cri, b)
                         cri.runtime.StopContainer(pb.StopContainerRequest(container_id=a, timeout=2), timeout=30)
