@@ -58,6 +58,8 @@ CRI_DEFINE_MAP_ENTRIES(status_labels, Runtime__V1__ContainerStatus__LabelsEntry,
                RUNTIME__V1__CONTAINER_STATUS__LABELS_ENTRY__INIT)
 CRI_DEFINE_MAP_ENTRIES(status_annotations, Runtime__V1__ContainerStatus__AnnotationsEntry,
                RUNTIME__V1__CONTAINER_STATUS__ANNOTATIONS_ENTRY__INIT)
+CRI_DEFINE_MAP_ENTRIES(resources_unified, Runtime__V1__LinuxContainerResources__UnifiedEntry,
+                       RUNTIME__V1__LINUX_CONTAINER_RESOURCES__UNIFIED_ENTRY__INIT)
 CRI_DEFINE_MAP_ENTRIES(attributes_labels, Runtime__V1__ContainerAttributes__LabelsEntry,
                RUNTIME__V1__CONTAINER_ATTRIBUTES__LABELS_ENTRY__INIT)
 CRI_DEFINE_MAP_ENTRIES(attributes_annotations, Runtime__V1__ContainerAttributes__AnnotationsEntry,
@@ -912,6 +914,27 @@ int cri_container_status_fill(CriContainerStatus *s, const Container *c) {
                 lin->oom_score_adj = c->config.oom_score_adj;
                 lin->cpuset_cpus = r->cpuset_cpus ?: (char *) "";
                 lin->cpuset_mems = r->cpuset_mems ?: (char *) "";
+                /* As CRI-O reports them: what was asked for, hugepages and the unified map included. */
+                if (r->n_hugepages > 0) {
+                        s->hugepages = calloc(r->n_hugepages, sizeof(Runtime__V1__HugepageLimit));
+                        s->hugepage_pointers = calloc(r->n_hugepages, sizeof(Runtime__V1__HugepageLimit *));
+                        if (!s->hugepages || !s->hugepage_pointers)
+                                return -ENOMEM;
+                        for (size_t i = 0; i < r->n_hugepages; i++) {
+                                s->hugepages[i] = (Runtime__V1__HugepageLimit) RUNTIME__V1__HUGEPAGE_LIMIT__INIT;
+                                s->hugepages[i].page_size = r->hugepages[i].page_size ?: (char *) "";
+                                s->hugepages[i].limit = r->hugepages[i].limit;
+                                s->hugepage_pointers[i] = &s->hugepages[i];
+                        }
+                        lin->hugepage_limits = s->hugepage_pointers;
+                        lin->n_hugepage_limits = r->n_hugepages;
+                }
+                if (r->unified && r->unified[0]) {
+                        s->unified = resources_unified(r->unified, &lin->n_unified);
+                        if (!s->unified)
+                                return -ENOMEM;
+                        lin->unified = s->unified;
+                }
                 s->resources.linux = lin;
                 s->status.resources = &s->resources;
         }
@@ -923,6 +946,9 @@ void cri_container_status_done(CriContainerStatus *s) {
         free(s->annotations);
         free(s->mounts);
         free(s->mount_pointers);
+        free(s->hugepages);
+        free(s->hugepage_pointers);
+        free(s->unified);
         *s = (CriContainerStatus) {};
 }
 

@@ -35,6 +35,9 @@ typedef struct CriContainerStatus {
         Runtime__V1__ContainerStatus__AnnotationsEntry **annotations;
         Runtime__V1__Mount *mounts;
         Runtime__V1__Mount **mount_pointers;
+        Runtime__V1__HugepageLimit *hugepages;
+        Runtime__V1__HugepageLimit **hugepage_pointers;
+        Runtime__V1__LinuxContainerResources__UnifiedEntry **unified;
 } CriContainerStatus;
 
 int cri_container_status_fill(CriContainerStatus *s, const Container *c);

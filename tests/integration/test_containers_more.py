@@ -158,6 +158,10 @@ def test_hugepage_limits(host, cri):
         ctr_id = run(cri, pod_id, pod_cfg, "huge", "sleep 1000", linux=pb.LinuxContainerConfig(resources=res))
         spec = verbose_spec(cri, ctr_id)
         assert spec["linux"]["resources"]["hugepageLimits"] == [{"pageSize": "2MB", "limit": limit}], spec
+        # ContainerStatus reports them back, as CRI-O does.
+        limits = cri.runtime.ContainerStatus(pb.ContainerStatusRequest(container_id=ctr_id)).status \
+                .resources.linux.hugepage_limits
+        assert [(h.page_size, h.limit) for h in limits] == [("2MB", limit)]
         path = hugetlb_cgroup_file(host, ctr_id, "2MB")
         if path is None:
                 # The test host's cgroup hierarchies have no hugetlb controller: config.json is as far
