@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -926,6 +927,7 @@ fail:
 
 static int on_finish(sd_event_source *s, void *userdata) {
         ImagePull *pull = userdata;
+        ImagePuller *puller = pull->puller;
         _cleanup_free_ char *message = NULL;
         ImageRecord *image = NULL;
         int r = pull->error;
@@ -953,6 +955,9 @@ static int on_finish(sd_event_source *s, void *userdata) {
 
         pull_notify(pull, r, r < 0 ? (message ?: strerror(-r)) : NULL, image);
         pull_free(pull);
+        /* The unpack threads leave their malloc arenas behind: give them back once no pull is left. */
+        if (!puller->pulls)
+                (void) malloc_trim(0);
         return 0;
 }
 
