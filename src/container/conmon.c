@@ -157,7 +157,7 @@ bool conmon_supports_log_label(const char *path) {
         ConmonProbe *e;
         struct stat st;
 
-        if (!path_ok(path) || stat(path, &st) < 0)
+        if (!path_ok(path) || stat(path, &st) < 0 || !S_ISREG(st.st_mode) || access(path, X_OK) < 0)
                 return false;
         for (size_t i = 0; i < ELEMENTSOF(probe_cache); i++) {
                 e = &probe_cache[i];
