@@ -99,7 +99,7 @@ static Container *visible_container(Manager *m, const char *id) {
         Container *c = container_get(m, id);
 
         /* A container being created is not there for CRI, so not for D-Bus either. */
-        return c && c->state != CONTAINER_STATE_CREATING ? c : NULL;
+        return c && container_is_visible(c) ? c : NULL;
 }
 
 static const char *sender_of(sd_bus_message *message) {
@@ -258,7 +258,7 @@ int container_node_enumerator(sd_bus *bus, const char *path, void *userdata, cha
         while (m->containers_by_id && hashmap_iterate(m->containers_by_id, &state, NULL, &v)) {
                 Container *c = v;
 
-                if (c->state == CONTAINER_STATE_CREATING)
+                if (!container_is_visible(c))
                         continue;
                 r = bus_container_path(c->id, &l[n]);
                 if (r < 0) {
@@ -308,7 +308,7 @@ static void *container_lookup_get(void *userdata, const char *id_or_name) {
         c = visible_container(m, id_or_name);
         if (!c) {
                 c = container_get_by_name(m, id_or_name);
-                if (c && c->state == CONTAINER_STATE_CREATING)
+                if (c && !container_is_visible(c))
                         c = NULL;
         }
         return c;
@@ -471,7 +471,7 @@ int container_dbus_send_changed(Container *c, const char *property, ...) {
         va_list ap;
         int r;
 
-        if (!c->manager || !c->manager->bus || c->state == CONTAINER_STATE_CREATING)
+        if (!c->manager || !c->manager->bus || !container_is_visible(c))
                 return 0;
         va_start(ap, property);
         for (const char *s = property; s && n < ELEMENTSOF(names) - 1; s = va_arg(ap, const char *))
@@ -490,14 +490,14 @@ int container_dbus_send_changed(Container *c, const char *property, ...) {
 }
 
 int container_dbus_send_new(Container *c) {
-        if (!c->manager || !c->manager->bus || c->state == CONTAINER_STATE_CREATING)
+        if (!c->manager || !c->manager->bus || !container_is_visible(c))
                 return 0;
         (void) manager_bus_send_container_new(c->manager, c->id);
         return pod_dbus_send_changed(c->pod, "Containers", NULL);
 }
 
 int container_dbus_send_removed(Container *c) {
-        if (!c->manager || !c->manager->bus || c->state == CONTAINER_STATE_CREATING)
+        if (!c->manager || !c->manager->bus || !container_is_visible(c))
                 return 0;
         return manager_bus_send_container_removed(c->manager, c->id);
 }

@@ -64,7 +64,7 @@ static Pod *visible_pod(Manager *m, const char *id) {
         Pod *p = pod_store_get(m->pods, id);
 
         /* A pod being created is not there for CRI, so not for D-Bus either. */
-        return p && p->state != POD_STATE_CREATING ? p : NULL;
+        return p && pod_is_visible(p) ? p : NULL;
 }
 
 static int property_get_state(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -138,7 +138,7 @@ static int bus_pod_containers_new(Manager *m, const Pod *only, BusPodContainers 
                 Container *c = v;
 
                 /* The containers container_list() gives, as CRI's ListContainers. */
-                if (c->state == CONTAINER_STATE_CREATING || (only && c->pod != only))
+                if (!container_is_visible(c) || (only && c->pod != only))
                         continue;
                 l->containers[l->n++] = c;
         }
@@ -405,7 +405,7 @@ static void *pod_get(void *userdata, const char *id_or_name) {
         p = visible_pod(m, id_or_name);
         if (!p) {
                 p = pod_store_get_by_name(m->pods, id_or_name);
-                if (p && p->state == POD_STATE_CREATING)
+                if (p && !pod_is_visible(p))
                         p = NULL;
         }
         return p;
@@ -507,7 +507,7 @@ int pod_dbus_send_changed(Pod *p, const char *property, ...) {
         va_list ap;
         int r;
 
-        if (!p->manager->bus || p->state == POD_STATE_CREATING)
+        if (!p->manager->bus || !pod_is_visible(p))
                 return 0;
         va_start(ap, property);
         for (const char *s = property; s && n < ELEMENTSOF(names) - 1; s = va_arg(ap, const char *))

@@ -354,7 +354,9 @@ void pod_run_next(PodOperation *op) {
                                 p->ips && p->ips[0] ? ", IP " : "", p->ips && p->ips[0] ? p->ips[0] : "");
                         /* Recorded whole, then visible from here on, to CRI and D-Bus alike. */
                         (void) pod_state_save(p);
-                        (void) manager_bus_send_pod_new(p->manager, p->id);
+                        /* A run whose caller went away stays hidden until kubelet's retry takes it. */
+                        if (pod_is_visible(p))
+                                (void) manager_bus_send_pod_new(p->manager, p->id);
                         container_events_publish_pod(p, CONTAINER_EVENT_CREATED);
                         container_events_publish_pod(p, CONTAINER_EVENT_STARTED);
                         return pod_operation_finish(op, 0);

@@ -178,6 +178,12 @@ def assert_pod_ready_once(cri, name, pod_id):
         assert [p.id for p in pods_named(cri, name)] == [pod_id]
 
 
+def bus_pod_ids(host):
+        out = host.run(["busctl", "--json=short", "call", "org.crio1", "/org/crio1", "org.crio1.Manager",
+                        "ListPods", "sa{ss}", "", "0"]).stdout
+        return {row[0] for row in json.loads(out)["data"][0]}
+
+
 def test_pod_retry_gets_the_pod_put_aside(retry_host, cri):
         host, name = retry_host, "late"
         config = pod_config(cri, name)
@@ -189,9 +195,15 @@ def test_pod_retry_gets_the_pod_put_aside(retry_host, cri):
         with pytest.raises(grpc.RpcError) as e:
                 cri.runtime.PodSandboxStatus(cri.pb.PodSandboxStatusRequest(pod_sandbox_id=pod_id))
         assert e.value.code() == grpc.StatusCode.NOT_FOUND
+        # Nor through D-Bus: one source of truth.
+        assert bus_pod_ids(host).isdisjoint({pod_id})
+        r = host.run(["busctl", "call", "org.crio1", "/org/crio1", "org.crio1.Manager", "GetPod", "s", pod_id],
+                     check=False)
+        assert r.returncode != 0 and "No pod" in r.stderr, r
 
         start_time = time.monotonic()
         assert run_pod(cri, config, timeout=30) == pod_id
+        assert pod_id in bus_pod_ids(host), "claimed: on the bus too"
         assert time.monotonic() - start_time < 2, "the retry did not run the pod again"
         assert count(host, "adds") == 1
         assert_pod_ready_once(cri, name, pod_id)
