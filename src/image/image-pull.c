@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "archive-library.h"
+#include "curl-library.h"
 #include "digest.h"
 #include "image-fs.h"
 #include "image-json.h"
@@ -41,6 +43,11 @@ struct ImagePuller {
         ImagePull *pulls;
         BlobFetch *fetches;
         unsigned n_downloading;
+
+        /* Armed when the last pull ends: then libcurl and libarchive are unloaded. */
+        sd_event_source *unload_source;
+        uint64_t unload_delay_usec;
+        bool freeing;
 };
 
 struct ImagePullWaiter {
@@ -295,6 +302,7 @@ int image_puller_new(sd_event *event, ImageStore *store, const ImagePullerSettin
         p->store = store;
         p->max_concurrent_blobs = settings->max_concurrent_blobs ?: IMAGE_PULL_MAX_CONCURRENT_BLOBS_DEFAULT;
         p->progress_interval_usec = settings->progress_interval_usec ?: IMAGE_PULL_PROGRESS_INTERVAL_USEC;
+        p->unload_delay_usec = settings->unload_delay_usec ?: IMAGE_PULL_UNLOAD_DELAY_USEC;
 
         if (!(p->registries_conf = strdup(settings->registries_conf ?: REGISTRIES_CONF_PATH)))
                 return -ENOMEM;
@@ -359,6 +367,8 @@ static int puller_load_registries(ImagePuller *p, char **ret_error) {
 
 /* Blob fetches. */
 
+static void puller_schedule_unload(ImagePuller *p);
+
 static void fetch_free(BlobFetch *f) {
         ImagePuller *p;
 
@@ -389,6 +399,7 @@ static void fetch_free(BlobFetch *f) {
         free(f->domain);
         free(f->path);
         free(f);
+        puller_schedule_unload(p);
 }
 
 static void slot_ready(LayerSlot *slot, int error, const char *message);
@@ -731,6 +742,41 @@ static int on_progress(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+/* Unloading the pull libraries once idle: the daemon's memory holds them only while it pulls. */
+static void puller_unload_libraries(ImagePuller *p) {
+        int curl, archive;
+
+        if (p->pulls || p->fetches || registry_client_close_transport(p->client) < 0)
+                return;
+        curl = dl_library_unload_unused(&curl_library);
+        archive = dl_library_unload_unused(&archive_library);
+        if (curl > 0 || archive > 0)
+                log_debug("No pull left: unloaded%s%s.", curl > 0 ? " " CURL_LIBRARY_SONAME : "",
+                          archive > 0 ? " " ARCHIVE_LIBRARY_SONAME : "");
+        /* What the libraries and the unpack threads' arenas held goes back to the kernel. */
+        (void) malloc_trim(0);
+}
+
+static int on_unload_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        ImagePuller *p = userdata;
+
+        p->unload_source = sd_event_source_disable_unref(p->unload_source);
+        puller_unload_libraries(p);
+        return 0;
+}
+
+static void puller_schedule_unload(ImagePuller *p) {
+        int r;
+
+        if (p->freeing || p->pulls || p->fetches || p->unload_source)
+                return;
+        r = sd_event_add_time_relative(p->event, &p->unload_source, CLOCK_MONOTONIC, p->unload_delay_usec,
+                                       /* accuracy= */ 0, on_unload_timer, p);
+        if (r < 0)
+                return (void) log_debug_errno(r, "Failed to arm the unload timer, keeping the pull libraries: %m");
+        (void) sd_event_source_set_description(p->unload_source, "image-pull-unload");
+}
+
 static void pull_free(ImagePull *pull) {
         ImagePuller *p;
 
@@ -772,6 +818,7 @@ static void pull_free(ImagePull *pull) {
         free(pull);
         /* Freed fetches may have left download slots. */
         fetch_start_queued(p);
+        puller_schedule_unload(p);
 }
 
 /* Calls every waiter and frees the pull. */
@@ -1268,6 +1315,7 @@ int image_puller_pull(ImagePuller *p, const char *image, const RegistryCredentia
         w = calloc(1, sizeof(ImagePullWaiter));
         if (!w)
                 return -ENOMEM;
+        p->unload_source = sd_event_source_disable_unref(p->unload_source);
         w->done = done;
         w->userdata = userdata;
 
@@ -1333,11 +1381,16 @@ ImagePullWaiter *image_pull_waiter_cancel(ImagePullWaiter *w) {
 ImagePuller *image_puller_free(ImagePuller *p) {
         if (!p)
                 return NULL;
+        p->freeing = true;
         while (p->pulls)
                 pull_free(p->pulls);
         while (p->fetches)
                 fetch_free(p->fetches);
+        sd_event_source_disable_unref(p->unload_source);
         registry_client_free(p->client);
+        /* Unloaded unless another user (a store's own unpack) still holds them. */
+        (void) dl_library_unload_unused(&curl_library);
+        (void) dl_library_unload_unused(&archive_library);
         registries_conf_free(p->conf);
         strv_free(p->insecure_registries);
         free(p->registries_conf);

@@ -32,6 +32,9 @@ typedef struct ImagePullWaiter ImagePullWaiter;
 
 #define IMAGE_PULL_MAX_CONCURRENT_BLOBS_DEFAULT 3U
 #define IMAGE_PULL_PROGRESS_INTERVAL_USEC (5U * 1000000U)
+/* How long after the last pull libcurl and libarchive stay loaded: kubelet pulls one image after the
+ * other, and loading them again costs a few milliseconds. */
+#define IMAGE_PULL_UNLOAD_DELAY_USEC (10U * 1000000U)
 /* The pipe between a download and its unpacking thread (Linux's default pipe-max-size). */
 #define IMAGE_PULL_PIPE_SIZE (1024 * 1024)
 /* Configs are small JSON documents; refuse anything absurd. */
@@ -45,6 +48,7 @@ typedef struct ImagePullerSettings {
         uint64_t progress_timeout_usec;         /* 0: no progress timeout, as CRI-O's pull_progress_timeout */
         unsigned max_concurrent_blobs;          /* 0: IMAGE_PULL_MAX_CONCURRENT_BLOBS_DEFAULT */
         uint64_t progress_interval_usec;        /* 0: IMAGE_PULL_PROGRESS_INTERVAL_USEC */
+        uint64_t unload_delay_usec;             /* 0: IMAGE_PULL_UNLOAD_DELAY_USEC */
 } ImagePullerSettings;
 
 int image_puller_new(sd_event *event, ImageStore *store, const ImagePullerSettings *settings, ImagePuller **ret);

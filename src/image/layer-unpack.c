@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include <archive.h>
-#include <archive_entry.h>
+#include "archive-library.h"
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -46,6 +45,7 @@ typedef struct Unpacker {
         uint64_t input_bytes;
         uint64_t n_entries;
         int error;                      /* the first error a read callback met */
+        bool holds_library;             /* one of archive_library's users */
         DeferredDir *dirs;
         size_t n_dirs, alloc_dirs;
         uint8_t input_buf[IO_BUFFER_SIZE];
@@ -130,14 +130,14 @@ static la_ssize_t outer_read(struct archive *a, void *userdata, const void **buf
         while (n < 0 && errno == EINTR);
         if (n < 0) {
                 fail(u, -errno);
-                archive_set_error(a, errno, "read failed");
+                sym_archive_set_error(a, errno, "read failed");
                 return -1;
         }
         if (u->compressed) {
                 r = digest_verifier_update(u->compressed, u->input_buf, n);
                 if (r < 0) {
                         fail(u, r);
-                        archive_set_error(a, -r, "compressed layer larger than declared");
+                        sym_archive_set_error(a, -r, "compressed layer larger than declared");
                         return -1;
                 }
         }
@@ -159,7 +159,7 @@ static la_ssize_t inner_read(struct archive *a, void *userdata, const void **buf
         /* The decompressor's own buffer, without a copy: valid until the next call on outer, which
          * is the next call of this function. */
         do
-                r = archive_read_data_block(u->outer, &block, &size, &offset);
+                r = sym_archive_read_data_block(u->outer, &block, &size, &offset);
         while (r >= ARCHIVE_WARN && r != ARCHIVE_EOF && size == 0);
         if (r == ARCHIVE_EOF)
                 n = 0;
@@ -169,20 +169,20 @@ static la_ssize_t inner_read(struct archive *a, void *userdata, const void **buf
                 n = (la_ssize_t) size;
         if (n < 0) {
                 if (u->error == 0)
-                        log_debug("Failed to decompress layer: %s", archive_error_string(u->outer));
+                        log_debug("Failed to decompress layer: %s", sym_archive_error_string(u->outer));
                 fail(u, -EBADMSG);
-                archive_set_error(a, EBADMSG, "decompression failed");
+                sym_archive_set_error(a, EBADMSG, "decompression failed");
                 return -1;
         }
         if ((uint64_t) n > u->options.max_size - u->tar_bytes) {
                 fail(u, -EFBIG);
-                archive_set_error(a, EFBIG, "layer larger than the cap");
+                sym_archive_set_error(a, EFBIG, "layer larger than the cap");
                 return -1;
         }
         r = digest_verifier_update(u->diff, block, n);
         if (r < 0) {
                 fail(u, r);
-                archive_set_error(a, -r, "hashing failed");
+                sym_archive_set_error(a, -r, "hashing failed");
                 return -1;
         }
         u->tar_bytes += n;
@@ -309,8 +309,8 @@ static int apply_xattrs(Unpacker *u, int fd, struct archive_entry *e) {
         const void *value;
         size_t size;
 
-        archive_entry_xattr_reset(e);
-        while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+        sym_archive_entry_xattr_reset(e);
+        while (sym_archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
                 if (!name || !xattr_allowed(u, name)) {
                         log_debug("Skipping xattr %s of layer entry.", name ?: "(null)");
                         continue;
@@ -322,7 +322,7 @@ static int apply_xattrs(Unpacker *u, int fd, struct archive_entry *e) {
 }
 
 static mode_t entry_mode(const Unpacker *u, struct archive_entry *e) {
-        mode_t mode = archive_entry_perm(e) & 07777;
+        mode_t mode = sym_archive_entry_perm(e) & 07777;
 
         if (!u->options.allow_setuid)
                 mode &= ~(mode_t) (S_ISUID | S_ISGID);
@@ -332,7 +332,7 @@ static mode_t entry_mode(const Unpacker *u, struct archive_entry *e) {
 static int apply_owner_fd(const Unpacker *u, int fd, struct archive_entry *e) {
         if (!u->options.preserve_ownership)
                 return 0;
-        if (fchown(fd, (uid_t) archive_entry_uid(e), (gid_t) archive_entry_gid(e)) < 0)
+        if (fchown(fd, (uid_t) sym_archive_entry_uid(e), (gid_t) sym_archive_entry_gid(e)) < 0)
                 return -errno;
         return 0;
 }
@@ -346,7 +346,7 @@ static int write_data(Unpacker *u, int fd, struct archive_entry *e) {
                 la_int64_t offset;
                 int r;
 
-                r = archive_read_data_block(u->inner, &buf, &size, &offset);
+                r = sym_archive_read_data_block(u->inner, &buf, &size, &offset);
                 if (r == ARCHIVE_EOF)
                         break;
                 if (r < ARCHIVE_WARN)
@@ -365,8 +365,8 @@ static int write_data(Unpacker *u, int fd, struct archive_entry *e) {
                 end = MAX(end, offset + (int64_t) size);
         }
         /* Sparse files end in a hole the data blocks do not cover. */
-        if (archive_entry_size_is_set(e) && archive_entry_size(e) > end &&
-            ftruncate(fd, archive_entry_size(e)) < 0)
+        if (sym_archive_entry_size_is_set(e) && sym_archive_entry_size(e) > end &&
+            ftruncate(fd, sym_archive_entry_size(e)) < 0)
                 return -errno;
         return 0;
 }
@@ -395,7 +395,7 @@ static int unpack_regular(Unpacker *u, int parent_fd, const char *name, struct a
         if (r < 0)
                 return r;
         ts[0] = (struct timespec) { .tv_nsec = UTIME_OMIT };
-        ts[1] = (struct timespec) { archive_entry_mtime(e), archive_entry_mtime_nsec(e) };
+        ts[1] = (struct timespec) { sym_archive_entry_mtime(e), sym_archive_entry_mtime_nsec(e) };
         if (futimens(fd, ts) < 0)
                 return -errno;
         return 0;
@@ -416,10 +416,10 @@ static int defer_dir(Unpacker *u, const char *path, struct archive_entry *e) {
         *d = (DeferredDir) {
                 .path = strdup(path),
                 .mode = entry_mode(u, e),
-                .uid = (uid_t) archive_entry_uid(e),
-                .gid = (gid_t) archive_entry_gid(e),
-                .mtime = { archive_entry_mtime(e), archive_entry_mtime_nsec(e) },
-                .has_mtime = archive_entry_mtime_is_set(e),
+                .uid = (uid_t) sym_archive_entry_uid(e),
+                .gid = (gid_t) sym_archive_entry_gid(e),
+                .mtime = { sym_archive_entry_mtime(e), sym_archive_entry_mtime_nsec(e) },
+                .has_mtime = sym_archive_entry_mtime_is_set(e),
         };
         if (!d->path)
                 return -ENOMEM;
@@ -446,7 +446,7 @@ static int unpack_dir(Unpacker *u, int parent_fd, const char *name, const char *
 }
 
 static int unpack_symlink(Unpacker *u, int parent_fd, const char *name, struct archive_entry *e) {
-        const char *target = archive_entry_symlink(e);
+        const char *target = sym_archive_entry_symlink(e);
         struct timespec ts[2];
         int r;
 
@@ -459,11 +459,11 @@ static int unpack_symlink(Unpacker *u, int parent_fd, const char *name, struct a
         if (symlinkat(target, parent_fd, name) < 0)
                 return -errno;
         if (u->options.preserve_ownership &&
-            fchownat(parent_fd, name, (uid_t) archive_entry_uid(e), (gid_t) archive_entry_gid(e),
+            fchownat(parent_fd, name, (uid_t) sym_archive_entry_uid(e), (gid_t) sym_archive_entry_gid(e),
                      AT_SYMLINK_NOFOLLOW) < 0)
                 return -errno;
         ts[0] = (struct timespec) { .tv_nsec = UTIME_OMIT };
-        ts[1] = (struct timespec) { archive_entry_mtime(e), archive_entry_mtime_nsec(e) };
+        ts[1] = (struct timespec) { sym_archive_entry_mtime(e), sym_archive_entry_mtime_nsec(e) };
         (void) utimensat(parent_fd, name, ts, AT_SYMLINK_NOFOLLOW);
         return 0;
 }
@@ -506,7 +506,7 @@ static int unpack_hardlink(Unpacker *u, int parent_fd, const char *name, const c
 
 static int unpack_node(Unpacker *u, int parent_fd, const char *name, const char *path,
                        struct archive_entry *e) {
-        mode_t type = archive_entry_filetype(e);
+        mode_t type = sym_archive_entry_filetype(e);
         dev_t dev = 0;
         int r;
 
@@ -515,7 +515,7 @@ static int unpack_node(Unpacker *u, int parent_fd, const char *name, const char 
                 return 0;
         }
         if (IN_SET(type, (mode_t) AE_IFCHR, (mode_t) AE_IFBLK)) {
-                dev = makedev(archive_entry_rdevmajor(e), archive_entry_rdevminor(e));
+                dev = makedev(sym_archive_entry_rdevmajor(e), sym_archive_entry_rdevminor(e));
                 /* A 0/0 character device is an overlay whiteout already: harmless, always kept. */
                 if (!(type == AE_IFCHR && dev == 0) && !u->options.allow_devices) {
                         log_debug("Skipping device node %s in layer of an unprivileged store.", path);
@@ -528,7 +528,7 @@ static int unpack_node(Unpacker *u, int parent_fd, const char *name, const char 
         if (mknodat(parent_fd, name, type | entry_mode(u, e), dev) < 0)
                 return -errno;
         if (u->options.preserve_ownership &&
-            fchownat(parent_fd, name, (uid_t) archive_entry_uid(e), (gid_t) archive_entry_gid(e),
+            fchownat(parent_fd, name, (uid_t) sym_archive_entry_uid(e), (gid_t) sym_archive_entry_gid(e),
                      AT_SYMLINK_NOFOLLOW) < 0)
                 return -errno;
         return 0;
@@ -566,7 +566,7 @@ static int unpack_entry(Unpacker *u, struct archive_entry *e) {
         mode_t type;
         int r;
 
-        raw = archive_entry_pathname(e);
+        raw = sym_archive_entry_pathname(e);
         if (!raw)
                 return -EBADMSG;
         r = layer_path_normalize(raw, &path);
@@ -577,10 +577,10 @@ static int unpack_entry(Unpacker *u, struct archive_entry *e) {
         if (!path[0])
                 return 0;       /* the layer's top directory: its attributes are the store's */
 
-        if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0 &&
-            (uint64_t) archive_entry_size(e) > u->options.max_size - MIN(u->tar_bytes, u->options.max_size))
+        if (sym_archive_entry_size_is_set(e) && sym_archive_entry_size(e) > 0 &&
+            (uint64_t) sym_archive_entry_size(e) > u->options.max_size - MIN(u->tar_bytes, u->options.max_size))
                 return log_debug_errno(EFBIG, "Layer entry %s declares %" PRIi64 " bytes, beyond the cap.",
-                                       path, (int64_t) archive_entry_size(e));
+                                       path, (int64_t) sym_archive_entry_size(e));
 
         parent_copy = strdup(path);
         if (!parent_copy)
@@ -596,11 +596,11 @@ static int unpack_entry(Unpacker *u, struct archive_entry *e) {
         if (strncmp(name, WHITEOUT_PREFIX, strlen(WHITEOUT_PREFIX)) == 0)
                 return unpack_whiteout(u, parent_fd, parent, name);
 
-        link = archive_entry_hardlink(e);
+        link = sym_archive_entry_hardlink(e);
         if (link)
                 return unpack_hardlink(u, parent_fd, name, path, link);
 
-        type = archive_entry_filetype(e);
+        type = sym_archive_entry_filetype(e);
         switch (type) {
         case AE_IFREG:
                 return unpack_regular(u, parent_fd, name, e);
@@ -642,9 +642,11 @@ static int apply_deferred_dirs(Unpacker *u) {
 
 static void unpacker_done(Unpacker *u) {
         if (u->inner)
-                archive_read_free(u->inner);
+                sym_archive_read_free(u->inner);
         if (u->outer)
-                archive_read_free(u->outer);
+                sym_archive_read_free(u->outer);
+        if (u->holds_library)
+                dl_library_release(&archive_library);
         digest_verifier_free(u->compressed);
         digest_verifier_free(u->diff);
         for (size_t i = 0; i < u->n_dirs; i++)
@@ -692,6 +694,10 @@ int layer_unpack(int input_fd, int target_fd, const LayerUnpackOptions *options,
                 u->options.max_size = LAYER_UNPACK_MAX_SIZE_DEFAULT;
         if (u->options.max_entries == 0)
                 u->options.max_entries = LAYER_UNPACK_MAX_ENTRIES_DEFAULT;
+        r = dl_library_acquire(&archive_library);
+        if (r < 0)
+                return r;
+        u->holds_library = true;
 
         if (options->compressed_digest) {
                 r = digest_verifier_new(DIGEST_SHA256, options->compressed_digest, options->compressed_size,
@@ -703,35 +709,35 @@ int layer_unpack(int input_fd, int target_fd, const LayerUnpackOptions *options,
         if (r < 0)
                 return r;
 
-        u->outer = archive_read_new();
-        u->inner = archive_read_new();
+        u->outer = sym_archive_read_new();
+        u->inner = sym_archive_read_new();
         if (!u->outer || !u->inner)
                 return -ENOMEM;
-        if (archive_read_support_filter_gzip(u->outer) != ARCHIVE_OK ||
-            archive_read_support_filter_zstd(u->outer) != ARCHIVE_OK ||
-            archive_read_support_format_raw(u->outer) != ARCHIVE_OK ||
-            archive_read_support_format_tar(u->inner) != ARCHIVE_OK)
+        if (sym_archive_read_support_filter_gzip(u->outer) != ARCHIVE_OK ||
+            sym_archive_read_support_filter_zstd(u->outer) != ARCHIVE_OK ||
+            sym_archive_read_support_format_raw(u->outer) != ARCHIVE_OK ||
+            sym_archive_read_support_format_tar(u->inner) != ARCHIVE_OK)
                 return log_debug_errno(EOPNOTSUPP, "libarchive lacks gzip, zstd or tar support.");
 
-        if (archive_read_open(u->outer, u, NULL, outer_read, NULL) != ARCHIVE_OK)
+        if (sym_archive_read_open(u->outer, u, NULL, outer_read, NULL) != ARCHIVE_OK)
                 return u->error ?: log_debug_errno(EBADMSG, "Failed to open layer: %s",
-                                                    archive_error_string(u->outer));
-        r = archive_read_next_header(u->outer, &e);
+                                                    sym_archive_error_string(u->outer));
+        r = sym_archive_read_next_header(u->outer, &e);
         if (r == ARCHIVE_EOF)
                 return -EBADMSG;        /* no bytes at all */
         if (r < ARCHIVE_WARN)
                 return u->error ?: -EBADMSG;
 
-        if (archive_read_open(u->inner, u, NULL, inner_read, NULL) != ARCHIVE_OK)
+        if (sym_archive_read_open(u->inner, u, NULL, inner_read, NULL) != ARCHIVE_OK)
                 return u->error ?: log_debug_errno(EBADMSG, "Failed to read layer as tar: %s",
-                                                    archive_error_string(u->inner));
+                                                    sym_archive_error_string(u->inner));
         for (;;) {
-                r = archive_read_next_header(u->inner, &e);
+                r = sym_archive_read_next_header(u->inner, &e);
                 if (r == ARCHIVE_EOF)
                         break;
                 if (r < ARCHIVE_WARN)
                         return u->error ?: log_debug_errno(EBADMSG, "Malformed layer: %s",
-                                                            archive_error_string(u->inner));
+                                                            sym_archive_error_string(u->inner));
                 if (++u->n_entries > u->options.max_entries)
                         return log_debug_errno(EFBIG, "Layer has more than %" PRIu64 " entries.",
                                                u->options.max_entries);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 
-#include <curl/curl.h>
+#include "curl-library.h"
 #include <dirent.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -48,7 +48,8 @@ typedef struct HttpHost {
 
 struct RegistryClient {
         sd_event *event;
-        CURLM *multi;
+        CURLM *multi;                   /* with a hold on curl_library; NULL while idle */
+        unsigned n_io_sources;          /* curl's sockets being watched */
         sd_event_source *timer;
         RegistryRequest *requests;
         AuthCacheEntry *auth_cache;
@@ -114,8 +115,6 @@ struct RegistryRequest {
 static int request_start(RegistryRequest *r);
 static void request_finish(RegistryRequest *r, int error);
 static void request_completed(RegistryRequest *r, CURLcode code);
-
-static bool curl_initialized;
 
 static void auth_cache_free(AuthCacheEntry *e) {
         while (e) {
@@ -228,7 +227,7 @@ static void request_reset_response(RegistryRequest *r) {
 
 static void request_detach(RegistryRequest *r) {
         if (r->in_multi) {
-                curl_multi_remove_handle(r->client->multi, r->easy);
+                sym_curl_multi_remove_handle(r->client->multi, r->easy);
                 r->in_multi = false;
         }
         r->retry_timer = sd_event_source_disable_unref(r->retry_timer);
@@ -253,8 +252,8 @@ static RegistryRequest *request_free(RegistryRequest *r) {
                         r->next->prev = r->prev;
         }
         if (r->easy)
-                curl_easy_cleanup(r->easy);
-        curl_slist_free_all(r->headers);
+                sym_curl_easy_cleanup(r->easy);
+        sym_curl_slist_free_all(r->headers);
         EVP_MD_CTX_free(r->md_ctx);
         request_reset_response(r);
         registry_credentials_free(r->credentials);
@@ -281,7 +280,7 @@ void registry_request_resume(RegistryRequest *r) {
                 return;
         r->paused = false;
         /* May hand the held bytes to the write callback at once, which may pause again. */
-        (void) curl_easy_pause(r->easy, CURLPAUSE_CONT);
+        (void) sym_curl_easy_pause(r->easy, CURLPAUSE_CONT);
 }
 
 RegistryRequest *registry_request_cancel(RegistryRequest *r) {
@@ -312,17 +311,17 @@ static void check_finished(RegistryClient *c) {
         CURLMsg *msg;
         int left;
 
-        while ((msg = curl_multi_info_read(c->multi, &left))) {
+        while ((msg = sym_curl_multi_info_read(c->multi, &left))) {
                 RegistryRequest *r = NULL;
                 CURLcode result;
 
                 if (msg->msg != CURLMSG_DONE)
                         continue;
                 result = msg->data.result;
-                if (curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &r) != CURLE_OK || !r)
+                if (sym_curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **) &r) != CURLE_OK || !r)
                         continue;
                 /* Take it out of the multi first: finishing may restart it or free it. */
-                curl_multi_remove_handle(c->multi, r->easy);
+                sym_curl_multi_remove_handle(c->multi, r->easy);
                 r->in_multi = false;
                 request_completed(r, result);
         }
@@ -338,7 +337,7 @@ static int on_curl_io(sd_event_source *s, int fd, uint32_t revents, void *userda
                 action |= CURL_CSELECT_OUT;
         if (revents & (EPOLLERR | EPOLLHUP))
                 action |= CURL_CSELECT_ERR;
-        (void) curl_multi_socket_action(c->multi, fd, action, &running);
+        (void) sym_curl_multi_socket_action(c->multi, fd, action, &running);
         check_finished(c);
         return 0;
 }
@@ -352,7 +351,8 @@ static int curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, v
         if (what == CURL_POLL_REMOVE) {
                 if (s) {
                         sd_event_source_disable_unref(s);
-                        curl_multi_assign(c->multi, fd, NULL);
+                        sym_curl_multi_assign(c->multi, fd, NULL);
+                        c->n_io_sources--;
                 }
                 return 0;
         }
@@ -369,10 +369,11 @@ static int curl_socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp, v
                 r = sd_event_add_io(c->event, &s, fd, events, on_curl_io, c);
                 if (r >= 0) {
                         (void) sd_event_source_set_description(s, "registry-curl-io");
-                        if (curl_multi_assign(c->multi, fd, s) != CURLM_OK) {
+                        if (sym_curl_multi_assign(c->multi, fd, s) != CURLM_OK) {
                                 sd_event_source_disable_unref(s);
                                 r = -EIO;
-                        }
+                        } else
+                                c->n_io_sources++;
                 }
         }
         if (r < 0) {
@@ -415,7 +416,7 @@ static int on_curl_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         RegistryClient *c = userdata;
         int running;
 
-        (void) curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+        (void) sym_curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
         check_finished(c);
         return 0;
 }
@@ -423,11 +424,6 @@ static int on_curl_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 int registry_client_new(sd_event *event, RegistryClient **ret) {
         _cleanup_(registry_client_freep) RegistryClient *c = NULL;
 
-        if (!curl_initialized) {
-                if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK)
-                        return -EIO;
-                curl_initialized = true;
-        }
         c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
@@ -437,16 +433,51 @@ int registry_client_new(sd_event *event, RegistryClient **ret) {
         c->retry_delay_usec = REGISTRY_CLIENT_RETRY_DELAY_DEFAULT_USEC;
         if (strv_new(&c->certs_dirs, REGISTRY_CERTS_DIR, REGISTRY_CERTS_DIR_DOCKER, NULL) < 0)
                 return -ENOMEM;
-        c->multi = curl_multi_init();
-        if (!c->multi)
-                return -ENOMEM;
-        if (curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, curl_socket_cb) != CURLM_OK ||
-            curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c) != CURLM_OK ||
-            curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb) != CURLM_OK ||
-            curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c) != CURLM_OK)
-                return -EIO;
         *ret = TAKE_PTR(c);
         return 0;
+}
+
+/* libcurl and the multi handle, from the first request on. */
+static int client_open_transport(RegistryClient *c) {
+        int r;
+
+        if (c->multi)
+                return 0;
+        r = dl_library_acquire(&curl_library);
+        if (r < 0)
+                return r;
+        c->multi = sym_curl_multi_init();
+        if (!c->multi) {
+                dl_library_release(&curl_library);
+                return -ENOMEM;
+        }
+        if (sym_curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, curl_socket_cb) != CURLM_OK ||
+            sym_curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c) != CURLM_OK ||
+            sym_curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb) != CURLM_OK ||
+            sym_curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c) != CURLM_OK) {
+                (void) registry_client_close_transport(c);
+                return -EIO;
+        }
+        return 0;
+}
+
+int registry_client_close_transport(RegistryClient *c) {
+        if (c->requests)
+                return -EBUSY;
+        if (!c->multi)
+                return 0;
+        /* Closes the connections kept alive, each through curl_socket_cb's CURL_POLL_REMOVE. */
+        sym_curl_multi_cleanup(c->multi);
+        c->multi = NULL;
+        c->timer = sd_event_source_disable_unref(c->timer);
+        if (c->n_io_sources > 0)
+                log_warning("%u registry connection watches outlived their connections.", c->n_io_sources);
+        dl_library_release(&curl_library);
+        return 1;
+}
+
+bool registry_client_transport_open(const RegistryClient *c) {
+        return c->multi;
 }
 
 RegistryClient *registry_client_free(RegistryClient *c) {
@@ -454,8 +485,7 @@ RegistryClient *registry_client_free(RegistryClient *c) {
                 return NULL;
         while (c->requests)
                 request_free(c->requests);
-        if (c->multi)
-                curl_multi_cleanup(c->multi);
+        (void) registry_client_close_transport(c);
         sd_event_source_disable_unref(c->timer);
         auth_cache_free(c->auth_cache);
         while (c->http_hosts) {
@@ -550,7 +580,7 @@ static size_t on_write(char *data, size_t size, size_t n, void *userdata) {
         if (r->status == 0) {
                 long status = 0;
 
-                (void) curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+                (void) sym_curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
                 r->status = status;
                 /* Resumed with Range but answered in full: drop what the caller already has. */
                 if (r->kind == REQUEST_BLOB && status == 200 && r->delivered > 0)
@@ -642,7 +672,7 @@ static int request_add_header(RegistryRequest *r, const char *format, ...) {
         va_end(ap);
         if (k < 0)
                 return -ENOMEM;
-        l = curl_slist_append(r->headers, h);
+        l = sym_curl_slist_append(r->headers, h);
         explicit_bzero(h, strlen(h));
         if (!l)
                 return -ENOMEM;
@@ -720,7 +750,7 @@ static int request_load_certs(RegistryRequest *r) {
                         _cleanup_free_ char *system = NULL, *both = NULL;
                         const char *bundle = NULL;
 
-                        (void) curl_easy_getinfo(r->easy, CURLINFO_CAINFO, &bundle);
+                        (void) sym_curl_easy_getinfo(r->easy, CURLINFO_CAINFO, &bundle);
                         if (bundle && read_full_file_at(AT_FDCWD, bundle, 16 * 1024 * 1024, 0, &system, NULL) >= 0) {
                                 if (asprintf(&both, "%s\n%s", system, r->ca_pem) < 0)
                                         return -ENOMEM;
@@ -737,34 +767,34 @@ static int request_configure(RegistryRequest *r) {
         uint64_t timeout_s = (c->progress_timeout_usec + 999999U) / 1000000U;
         int k;
 
-        curl_slist_free_all(r->headers);
+        sym_curl_slist_free_all(r->headers);
         r->headers = NULL;
         k = request_build_url(r);
         if (k < 0)
                 return k;
 
-        curl_easy_reset(r->easy);
-        if (curl_easy_setopt(r->easy, CURLOPT_URL, r->url) != CURLE_OK ||
-            curl_easy_setopt(r->easy, CURLOPT_PRIVATE, r) != CURLE_OK ||
-            curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, on_write) != CURLE_OK ||
-            curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r) != CURLE_OK ||
-            curl_easy_setopt(r->easy, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK ||
-            curl_easy_setopt(r->easy, CURLOPT_HEADERDATA, r) != CURLE_OK ||
-            curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-            curl_easy_setopt(r->easy, CURLOPT_USERAGENT, "crio/" CRIO_VERSION) != CURLE_OK ||
-            curl_easy_setopt(r->easy, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
-            curl_easy_setopt(r->easy, CURLOPT_MAXREDIRS, 10L) != CURLE_OK ||
-            curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-            curl_easy_setopt(r->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK)
+        sym_curl_easy_reset(r->easy);
+        if (sym_curl_easy_setopt(r->easy, CURLOPT_URL, r->url) != CURLE_OK ||
+            sym_curl_easy_setopt(r->easy, CURLOPT_PRIVATE, r) != CURLE_OK ||
+            sym_curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, on_write) != CURLE_OK ||
+            sym_curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r) != CURLE_OK ||
+            sym_curl_easy_setopt(r->easy, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK ||
+            sym_curl_easy_setopt(r->easy, CURLOPT_HEADERDATA, r) != CURLE_OK ||
+            sym_curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+            sym_curl_easy_setopt(r->easy, CURLOPT_USERAGENT, "crio/" CRIO_VERSION) != CURLE_OK ||
+            sym_curl_easy_setopt(r->easy, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
+            sym_curl_easy_setopt(r->easy, CURLOPT_MAXREDIRS, 10L) != CURLE_OK ||
+            sym_curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+            sym_curl_easy_setopt(r->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK)
                 return -EIO;
 
-        if (timeout_s > 0 && (curl_easy_setopt(r->easy, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK ||
-                              curl_easy_setopt(r->easy, CURLOPT_LOW_SPEED_TIME, (long) timeout_s) != CURLE_OK ||
-                              curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT, (long) timeout_s) != CURLE_OK))
+        if (timeout_s > 0 && (sym_curl_easy_setopt(r->easy, CURLOPT_LOW_SPEED_LIMIT, 1L) != CURLE_OK ||
+                              sym_curl_easy_setopt(r->easy, CURLOPT_LOW_SPEED_TIME, (long) timeout_s) != CURLE_OK ||
+                              sym_curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT, (long) timeout_s) != CURLE_OK))
                 return -EIO;
 
-        if (r->insecure && (curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYPEER, 0L) != CURLE_OK ||
-                            curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYHOST, 0L) != CURLE_OK))
+        if (r->insecure && (sym_curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYPEER, 0L) != CURLE_OK ||
+                            sym_curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYHOST, 0L) != CURLE_OK))
                 return -EIO;
 
         if (r->ca_pem) {
@@ -774,18 +804,18 @@ static int request_configure(RegistryRequest *r) {
                         .flags = CURL_BLOB_NOCOPY,
                 };
 
-                if (curl_easy_setopt(r->easy, CURLOPT_CAINFO_BLOB, &blob) != CURLE_OK)
+                if (sym_curl_easy_setopt(r->easy, CURLOPT_CAINFO_BLOB, &blob) != CURLE_OK)
                         return -EIO;
         }
-        if (r->client_cert && (curl_easy_setopt(r->easy, CURLOPT_SSLCERT, r->client_cert) != CURLE_OK ||
-                               curl_easy_setopt(r->easy, CURLOPT_SSLKEY, r->client_key) != CURLE_OK))
+        if (r->client_cert && (sym_curl_easy_setopt(r->easy, CURLOPT_SSLCERT, r->client_cert) != CURLE_OK ||
+                               sym_curl_easy_setopt(r->easy, CURLOPT_SSLKEY, r->client_key) != CURLE_OK))
                 return -EIO;
 
         if (r->kind == REQUEST_MANIFEST && request_add_header(r, "Accept: %s", MANIFEST_ACCEPT) < 0)
                 return -ENOMEM;
         /* Big blobs arrive in fewer, larger pieces: fewer callbacks and fewer writes downstream. */
         if (r->kind == REQUEST_BLOB &&
-            curl_easy_setopt(r->easy, CURLOPT_BUFFERSIZE, (long) BLOB_BUFFER_SIZE) != CURLE_OK)
+            sym_curl_easy_setopt(r->easy, CURLOPT_BUFFERSIZE, (long) BLOB_BUFFER_SIZE) != CURLE_OK)
                 return -EIO;
         if (r->kind == REQUEST_BLOB && r->delivered > 0 &&
             request_add_header(r, "Range: bytes=%" PRIu64 "-", r->delivered) < 0)
@@ -795,12 +825,12 @@ static int request_configure(RegistryRequest *r) {
                 const RegistryCredentials *cr = r->credentials;
 
                 if (r->form) {
-                        if (curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->form) != CURLE_OK)
+                        if (sym_curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, r->form) != CURLE_OK)
                                 return -EIO;
                 } else if (cr && cr->username && !cr->identity_token) {
-                        if (curl_easy_setopt(r->easy, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC) != CURLE_OK ||
-                            curl_easy_setopt(r->easy, CURLOPT_USERNAME, cr->username) != CURLE_OK ||
-                            curl_easy_setopt(r->easy, CURLOPT_PASSWORD, cr->password ?: "") != CURLE_OK)
+                        if (sym_curl_easy_setopt(r->easy, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC) != CURLE_OK ||
+                            sym_curl_easy_setopt(r->easy, CURLOPT_USERNAME, cr->username) != CURLE_OK ||
+                            sym_curl_easy_setopt(r->easy, CURLOPT_PASSWORD, cr->password ?: "") != CURLE_OK)
                                 return -EIO;
                 }
         } else {
@@ -817,14 +847,14 @@ static int request_configure(RegistryRequest *r) {
                         if (request_add_header(r, "Authorization: Bearer %s", e->token) < 0)
                                 return -ENOMEM;
                 } else if (auth_cache_find(c, r->domain, NULL) && r->credentials && r->credentials->username) {
-                        if (curl_easy_setopt(r->easy, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC) != CURLE_OK ||
-                            curl_easy_setopt(r->easy, CURLOPT_USERNAME, r->credentials->username) != CURLE_OK ||
-                            curl_easy_setopt(r->easy, CURLOPT_PASSWORD, r->credentials->password ?: "") != CURLE_OK)
+                        if (sym_curl_easy_setopt(r->easy, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC) != CURLE_OK ||
+                            sym_curl_easy_setopt(r->easy, CURLOPT_USERNAME, r->credentials->username) != CURLE_OK ||
+                            sym_curl_easy_setopt(r->easy, CURLOPT_PASSWORD, r->credentials->password ?: "") != CURLE_OK)
                                 return -EIO;
                 }
         }
 
-        if (r->headers && curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers) != CURLE_OK)
+        if (r->headers && sym_curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers) != CURLE_OK)
                 return -EIO;
         return 0;
 }
@@ -836,7 +866,7 @@ static int request_start(RegistryRequest *r) {
         k = request_configure(r);
         if (k < 0)
                 return k;
-        if (curl_multi_add_handle(r->client->multi, r->easy) != CURLM_OK)
+        if (sym_curl_multi_add_handle(r->client->multi, r->easy) != CURLM_OK)
                 return -EIO;
         r->in_multi = true;
         return 0;
@@ -946,7 +976,7 @@ static int request_answer_challenge(RegistryRequest *r) {
         t->insecure = r->insecure;
         t->domain = strdup(r->domain);
         t->path = strdup(r->path);
-        t->easy = curl_easy_init();
+        t->easy = sym_curl_easy_init();
         k = request_scope(r, &scope);
         if (k >= 0 && (!t->domain || !t->path || !t->easy))
                 k = -ENOMEM;
@@ -981,7 +1011,7 @@ static int request_answer_challenge(RegistryRequest *r) {
 
         request_reset_response(t);
         k = request_configure(t);
-        if (k >= 0 && curl_multi_add_handle(c->multi, t->easy) != CURLM_OK)
+        if (k >= 0 && sym_curl_multi_add_handle(c->multi, t->easy) != CURLM_OK)
                 k = -EIO;
         if (k < 0) {
                 request_free(t);
@@ -1127,14 +1157,14 @@ static void request_completed(RegistryRequest *r, CURLcode code) {
                                 request_finish(r, k);
                         return;
                 }
-                request_set_error(r, "%s: %s", r->url, curl_easy_strerror(code));
+                request_set_error(r, "%s: %s", r->url, sym_curl_easy_strerror(code));
                 if (curl_code_is_transient(code) && request_retry(r))
                         return;
                 request_finish(r, errno_from_curl(code));
                 return;
         }
 
-        (void) curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+        (void) sym_curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
         if (r->status == 401 && r->kind != REQUEST_TOKEN) {
                 k = request_answer_challenge(r);
                 if (k < 0) {
@@ -1210,6 +1240,9 @@ static int request_new(RegistryClient *c, RequestKind kind, const RegistryTarget
         if (!t || !t->domain || !t->path || !reference_domain_is_valid(t->domain) ||
             !reference_path_is_valid(t->path))
                 return -EINVAL;
+        k = client_open_transport(c);
+        if (k < 0)
+                return k;
 
         r = calloc(1, sizeof(*r));
         if (!r)
@@ -1220,7 +1253,7 @@ static int request_new(RegistryClient *c, RequestKind kind, const RegistryTarget
         r->domain = strdup(t->domain);
         r->path = strdup(t->path);
         r->reference = strdup(reference);
-        r->easy = curl_easy_init();
+        r->easy = sym_curl_easy_init();
         if (!r->domain || !r->path || !r->reference || !r->easy)
                 k = -ENOMEM;
         if (k >= 0 && t->credentials)

@@ -43,6 +43,11 @@ int registry_client_set_certs_dirs(RegistryClient *c, char *const *dirs);
 void registry_client_set_retries(RegistryClient *c, unsigned max_retries, uint64_t first_delay_usec);
 /* How many requests are in flight or waiting to retry. */
 size_t registry_client_pending(const RegistryClient *c);
+/* The first request loads libcurl and makes the multi handle. Once no request is left this drops
+ * both (kept-alive connections close) so that libcurl can be unloaded: 1 if it did, 0 if there was
+ * nothing to drop, -EBUSY while requests remain. */
+int registry_client_close_transport(RegistryClient *c);
+bool registry_client_transport_open(const RegistryClient *c) _pure_;
 
 /* Where a request goes; copied by the request. */
 typedef struct RegistryTarget {

@@ -712,3 +712,39 @@ def test_cancelled_pull_leaves_nothing(cri, env):
         assert store_layers(host) == layers_before
         assert list_ids(cri, image) == []
         assert not [n for n in os.listdir(host.path(f"{STORE}/overlay")) if n.startswith(".tmp-")]
+
+
+def crio_maps(host):
+        return host.run(["sh", "-c", "cat /proc/$(systemctl show -P MainPID crio)/maps"]).stdout
+
+
+def wait_unmapped(host, soname, timeout):
+        deadline = time.monotonic() + timeout
+        while soname in crio_maps(host):
+                assert time.monotonic() < deadline, f"{soname} still mapped after {timeout} s without a pull"
+                time.sleep(0.25)
+
+
+def test_pull_libraries_loaded_only_while_pulling(cri, env):
+        """libcurl and libarchive (and the forty libraries behind them) are in crio's memory only
+        around pulls: loaded by the first, unloaded 10 s after the last."""
+        host = env["host"]
+        image = f"{REG}/test/multi-layer:latest"
+        for soname in ("libcurl.so", "libarchive.so", "libgnutls.so", "libicuuc.so"):
+                wait_unmapped(host, soname, 20)
+        remove_if_there = list_ids(cri, image)
+        if remove_if_there:
+                remove(cri, image)
+        assert pull(cri, image)
+        maps = crio_maps(host)
+        assert "libcurl.so" in maps and "libarchive.so" in maps, "loaded by the pull"
+        start = time.monotonic()
+        wait_unmapped(host, "libcurl.so", 20)
+        wait_unmapped(host, "libarchive.so", 5)
+        assert time.monotonic() - start > 5, "unloaded too soon after the pull"
+        # Unloaded, everything still answers, and the next pull loads them again.
+        assert status(cri, image).image.id
+        remove(cri, image)
+        assert pull(cri, image)
+        assert "libcurl.so" in crio_maps(host)
+        assert status(cri, image).image.id
