@@ -144,6 +144,19 @@ def get_all(host, ctr_id, user=None):
         return {k: v["data"] for k, v in out["data"][0].items()}
 
 
+def start_trapped(host, cri, ctr_id, signals):
+        """Starts a container whose shell traps or ignores signals, and waits for that: a signal sent
+        to the container's PID 1 before it has a handler is dropped, and a stop becomes a kill."""
+        start(cri, ctr_id)
+        mask = sum(1 << (s - 1) for s in signals)
+
+        def ready():
+                out = host.run(["cat", f"/proc/{prop(host, ctr_id, 'Pid')}/status"], check=False).stdout
+                fields = dict(line.split(":\t", 1) for line in out.splitlines() if ":\t" in line)
+                return (int(fields.get("SigCgt", "0"), 16) | int(fields.get("SigIgn", "0"), 16)) & mask == mask
+        wait_for(ready, what=f"the signal handlers of {ctr_id[:12]}")
+
+
 def prop(host, ctr_id, name):
         return busctl_json(host, "get-property", DEST, ctr_path(ctr_id), IFACE, name)["data"]
 
@@ -185,7 +198,7 @@ def test_properties_tree_and_lookups(host, cri, calls, listener):
         props = get_all(host, ctr_id)
         assert sorted(props) == sorted(PROPERTIES)
         assert props["State"] == "created" and props["StartedAt"] == 0 and props["ExitCode"] == 0
-        start(cri, ctr_id)
+        start_trapped(host, cri, ctr_id, (15, 10))
         # Running by the time StartContainer returned.
         assert prop(host, ctr_id, "State") == "running"
         props = get_all(host, ctr_id)
@@ -259,7 +272,7 @@ def test_object_manager_matches_list_containers(host, cri, calls):
         pod = new_pod(cri, "om")
         created = loop_container(cri, pod, "created", labels={"set": "om", "n": "0"})
         running = loop_container(cri, pod, "running", labels={"set": "om", "n": "1"})
-        start(cri, running)
+        start_trapped(host, cri, running, (15, 10))
         exited = create(cri, pod[0], pod[1], ctr_config(cri, "exited", command=["/bin/sh", "-c", "exit 4"],
                                                           labels={"set": "om", "n": "1"}))
         start(cri, exited)
@@ -331,7 +344,7 @@ def test_object_manager_matches_list_containers(host, cri, calls):
 def test_cri_stop_seen_on_dbus(host, cri, listener):
         pod = new_pod(cri, "cristop")
         ctr_id = loop_container(cri, pod, "main")
-        start(cri, ctr_id)
+        start_trapped(host, cri, ctr_id, (15, 10))
         cri.runtime.StopContainer(cri.pb.StopContainerRequest(container_id=ctr_id, timeout=10), timeout=60)
         # Seen on D-Bus by the time the RPC returned, and announced with the exit code.
         assert prop(host, ctr_id, "State") == "exited" and prop(host, ctr_id, "ExitCode") == 3
@@ -355,8 +368,8 @@ def test_stop_kill_remove_through_dbus(host, cri, calls, listener):
         pod = new_pod(cri, "ops")
         a = loop_container(cri, pod, "a")
         b = loop_container(cri, pod, "b")
-        start(cri, a)
-        start(cri, b)
+        start_trapped(host, cri, a, (15, 10))
+        start_trapped(host, cri, b, (15, 10))
         ids = cri_ids(cri)
         prefix = next(a[:n] for n in range(8, 65) if sum(i.startswith(a[:n]) for i in ids) == 1)
 
@@ -398,7 +411,7 @@ def test_stop_timeout_zero_kills_at_once(host, cri, calls, listener):
         pod = new_pod(cri, "kill0")
         ctr_id = create(cri, pod[0], pod[1], ctr_config(cri, "stubborn", command=[
                 "/bin/sh", "-c", "trap '' TERM; while :; do sleep 0.1; done"]))
-        start(cri, ctr_id)
+        start_trapped(host, cri, ctr_id, (15,))
         t = time.monotonic()
         # The administrator's 0 is not raised to ctr_stop_timeout: SIGKILL follows the ignored TERM.
         r = calls([dict(method="Stop", path=ctr_path(ctr_id), interface=IFACE, signature="t", args=[0])])
@@ -411,7 +424,7 @@ def test_caller_gone_before_the_reply(host, cri, calls):
         pod = new_pod(cri, "gone")
         ctr_id = create(cri, pod[0], pod[1], ctr_config(cri, "slow", command=[
                 "/bin/sh", "-c", "trap 'sleep 1; exit 9' TERM; while :; do sleep 0.1; done"]))
-        start(cri, ctr_id)
+        start_trapped(host, cri, ctr_id, (15,))
         # The StopContainer is sent, and the connection closed once the stop is under way (a caller
         # already gone is refused: its credentials cannot be checked), long before the exit.
         host.write_file("/tmp/crio-dbus-gone.py", (
@@ -432,7 +445,7 @@ def test_caller_gone_before_the_reply(host, cri, calls):
 def test_systemctl_stop_scope_is_seen(host, cri, listener):
         pod = new_pod(cri, "admin")
         ctr_id = loop_container(cri, pod, "main")
-        start(cri, ctr_id)
+        start_trapped(host, cri, ctr_id, (15, 10))
         host.run(["systemctl", "stop", f"crio-{ctr_id}.scope"])
         wait_for(lambda: prop(host, ctr_id, "State") == "exited", what="State exited")
         assert status(cri, ctr_id).state == cri.pb.CONTAINER_EXITED
@@ -442,7 +455,7 @@ def test_systemctl_stop_scope_is_seen(host, cri, listener):
 def test_unprivileged_mutations_denied(host, cri, calls):
         pod = new_pod(cri, "guard")
         ctr_id = loop_container(cri, pod, "main")
-        start(cri, ctr_id)
+        start_trapped(host, cri, ctr_id, (15, 10))
         path = ctr_path(ctr_id)
         r = calls([
                 dict(method="StopContainer", signature="st", args=[ctr_id, 10]),
@@ -528,7 +541,7 @@ def test_zz_no_sanitizer_reports(host, cri):
         pod = new_pod(cri, "asan")
         ctr_id = create(cri, pod[0], pod[1], ctr_config(cri, "stubborn", command=[
                 "/bin/sh", "-c", "trap '' TERM; while :; do sleep 0.1; done"]))
-        start(cri, ctr_id)
+        start_trapped(host, cri, ctr_id, (15,))
         host.write_file("/tmp/crio-dbus-pending.py", (
                 "import dbus, dbus.lowlevel, time\n"
                 "bus = dbus.SystemBus(private=True)\n"
