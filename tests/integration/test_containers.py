@@ -245,6 +245,26 @@ def test_lifecycle_scopes_logs_journal(host, cri, handler):
         assert listed(label_selector={"app": "life"}) == [ctr_id]
         assert listed(label_selector={"app": "other"}) == []
         assert listed(state=cri.pb.ContainerStateValue(state=cri.pb.CONTAINER_EXITED)) == []
+        # The 1.36 streams answer as their unary twins, filters included.
+        def streamed(**f):
+                return [c.id for r in cri.runtime.StreamContainers(cri.pb.StreamContainersRequest(
+                        filter=cri.pb.ContainerFilter(**f)), timeout=10) for c in r.containers]
+        for f in ({}, {"id": ctr_id[:8]}, {"pod_sandbox_id": pod_id}, {"label_selector": {"app": "life"}},
+                  {"label_selector": {"app": "other"}},
+                  {"state": cri.pb.ContainerStateValue(state=cri.pb.CONTAINER_RUNNING)},
+                  {"state": cri.pb.ContainerStateValue(state=cri.pb.CONTAINER_EXITED)}):
+                assert sorted(streamed(**f)) == sorted(listed(**f)), f
+        def stats(stream, **f):
+                flt = cri.pb.ContainerStatsFilter(**f)
+                if stream:
+                        return sorted(s.attributes.id for r in cri.runtime.StreamContainerStats(
+                                cri.pb.StreamContainerStatsRequest(filter=flt), timeout=10) for s in r.container_stats)
+                return sorted(s.attributes.id for s in cri.runtime.ListContainerStats(
+                        cri.pb.ListContainerStatsRequest(filter=flt), timeout=10).stats)
+        assert stats(True, id=ctr_id) == [ctr_id]
+        for f in ({}, {"pod_sandbox_id": pod_id}, {"label_selector": {"app": "life"}},
+                  {"label_selector": {"app": "other"}}):
+                assert stats(True, **f) == stats(False, **f), f
 
         # Stop: the stop signal, the exit code, the reason; idempotent.
         cri.runtime.StopContainer(cri.pb.StopContainerRequest(container_id=ctr_id, timeout=10), timeout=60)
