@@ -70,8 +70,12 @@ def memory(host):
 
         def kib(d, k):
                 return int(d[k].split()[0])
+        maps = host.read_file(f"/proc/{pid}/maps")
         return {"rss_kib": kib(status, "VmRSS"), "pss_kib": kib(rollup, "Pss"), "file_kib": kib(status, "RssFile"),
-                "anon_kib": kib(status, "RssAnon"), "shmem_kib": kib(status, "RssShmem"), "heap_kib": heap}
+                "anon_kib": kib(status, "RssAnon"), "shmem_kib": kib(status, "RssShmem"), "heap_kib": heap,
+                # Loaded only around pulls (unloaded 10 s after the last).
+                "pull_libraries_mapped": "libcurl.so" in maps or "libarchive.so" in maps,
+                "libraries_mapped": len({line.split()[-1] for line in maps.splitlines() if ".so" in line})}
 
 
 def cpu_ns(host, pid):
@@ -157,6 +161,7 @@ def main():
                 with CriClient(host.crio_socket()) as cri:
                         cri.image.PullImage(cri.pb.PullImageRequest(image=cri.pb.ImageSpec(image=t.IMAGE)),
                                             timeout=120)
+                        after_pull = memory(host)
                         pod_id, pod_cfg = t.run_pod(cri, "bench")
                         pid = host.run(["systemctl", "show", "-P", "MainPID", "crio"]).stdout.strip()
                         crio_ms, cpu_ms, runc_ms, sd_ms, marks = [], [], [], [], []
@@ -198,6 +203,7 @@ def main():
                                         statistics.median(crio_ms) - statistics.median(sd_ms), 1),
                                 "crio_cpu_ms": {"p50": round(pct(cpu_ms, 50), 2), "p99": round(pct(cpu_ms, 99), 2)},
                                 "containers": many,
+                                "crio_memory_after_pull": after_pull,
                                 "crio_memory_idle": idle,
                                 "crio_memory_with_containers": full,
                                 "crio_rss_kib_idle": idle["rss_kib"],
