@@ -22,8 +22,18 @@
 #define ELF_NOTE_DLOPEN_OWNER "FDO"
 #define ELF_NOTE_DLOPEN_TYPE UINT32_C(0x407c0c0a)
 #define ELF_NOTE_DLOPEN_ALIGN4(n) (((n) + 3) & ~(size_t) 3)
+/* AddressSanitizer's red zones around globals would break the notes apart. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ELF_NOTE_DLOPEN_NO_SANITIZE __attribute__((no_sanitize("address")))
+#endif
+#endif
+#ifndef ELF_NOTE_DLOPEN_NO_SANITIZE
+#define ELF_NOTE_DLOPEN_NO_SANITIZE
+#endif
 #define ELF_NOTE_DLOPEN(variable, json)                                                         \
-        __attribute__((used, section(".note.dlopen"), aligned(4))) static const struct {        \
+        __attribute__((used, section(".note.dlopen"), aligned(4))) ELF_NOTE_DLOPEN_NO_SANITIZE  \
+        static const struct {                                                                   \
                 uint32_t n_namesz, n_descsz, n_type;                                            \
                 char owner[ELF_NOTE_DLOPEN_ALIGN4(sizeof(ELF_NOTE_DLOPEN_OWNER))];              \
                 char desc[ELF_NOTE_DLOPEN_ALIGN4(sizeof(json))];                                \
