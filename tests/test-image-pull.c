@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <systemd/sd-event.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "archive-library.h"
+#include "curl-library.h"
 #include "image-pull.h"
 #include "strv.h"
 #include "tap.h"
@@ -90,7 +96,92 @@ static void test_user(void) {
         TAP_OK(!has_uid && name && len == 3, "not a number");
 }
 
+typedef struct PullResult {
+        bool done;
+        int error;
+        char *message;
+} PullResult;
+
+static void on_pulled(int error, const char *message, const ImageRecord *image, void *userdata) {
+        PullResult *r = userdata;
+
+        r->done = true;
+        r->error = error;
+        r->message = message ? strdup(message) : NULL;
+}
+
+static uint64_t now_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Runs the loop until *flag is set or until the pull libraries are unloaded (flag NULL), at most 10 s. */
+static bool run_until(sd_event *e, const bool *flag) {
+        uint64_t end = now_ms() + 10000;
+
+        while (now_ms() < end) {
+                if (flag ? *flag : !dl_library_is_loaded(&curl_library) && !dl_library_is_loaded(&archive_library))
+                        return true;
+                (void) sd_event_run(e, 100 * 1000);
+        }
+        return false;
+}
+
+/* The pull libraries' lifetime: not loaded before a pull, loaded by it, unloaded once it ends; a
+ * library that cannot be loaded fails the pull by name. */
+static void test_pull_libraries(void) {
+        char root[] = "/tmp/test-image-pull.XXXXXX", conf[512];
+        ImageStore *store = NULL;
+        ImagePuller *puller = NULL;
+        sd_event *e = NULL;
+        PullResult result = {};
+        const char *soname = curl_library.soname;
+
+        TAP_OK(mkdtemp(root), "temporary root");
+        (void) snprintf(conf, sizeof(conf), "%s/registries.conf", root);
+        FILE *f = fopen(conf, "we");
+        TAP_OK(f && fputs("unqualified-search-registries = []\n", f) >= 0 && fclose(f) == 0, "registries.conf");
+        TAP_IS_INT(image_store_open(root, &store), 0, "store");
+        TAP_IS_INT(sd_event_new(&e), 0, "event loop");
+        TAP_IS_INT(image_puller_new(e, store, &(ImagePullerSettings) {
+                .registries_conf = conf,
+                .registries_conf_dir = "",
+                .unload_delay_usec = 1,
+        }, &puller), 0, "puller");
+        TAP_OK(!dl_library_is_loaded(&curl_library) && !dl_library_is_loaded(&archive_library),
+               "nothing loaded before the first pull");
+
+        /* Nothing listens on port 9: the pull fails after curl's attempts. */
+        TAP_IS_INT(image_puller_pull(puller, "127.0.0.1:9/test/none:latest", NULL, on_pulled, &result, NULL), 0,
+                   "pull started");
+        TAP_OK(dl_library_is_loaded(&curl_library) && dl_library_is_loaded(&archive_library), "loaded by the pull");
+        TAP_OK(run_until(e, &result.done), "pull ended");
+        TAP_OK(result.error < 0 && result.message, "pull failed: %s", result.message ?: "(none)");
+        TAP_OK(run_until(e, NULL), "both libraries unloaded once no pull is left");
+        result.message = mfree(result.message);
+
+        curl_library.soname = "libcrio-test-missing.so.0";
+        result = (PullResult) {};
+        TAP_IS_INT(image_puller_pull(puller, "127.0.0.1:9/test/none:latest", NULL, on_pulled, &result, NULL), 0,
+                   "pull started without libcurl");
+        TAP_OK(run_until(e, &result.done), "pull ended");
+        TAP_OK(result.error == -EOPNOTSUPP && result.message &&
+               strstr(result.message, "cannot load libcrio-test-missing.so.0"), "named: %s", result.message ?: "(none)");
+        TAP_OK(!dl_library_is_loaded(&curl_library) && !dl_library_is_loaded(&archive_library), "nothing left loaded");
+        curl_library.soname = soname;
+        free(result.message);
+
+        image_puller_free(puller);
+        image_store_free(store);
+        sd_event_unref(e);
+        (void) snprintf(conf, sizeof(conf), "rm -rf '%s'", root);
+        TAP_IS_INT(system(conf), 0, "temporary root removed");
+}
+
 int main(void) {
+        test_pull_libraries();
         test_pinned_patterns();
         test_record_pinned();
         test_pull_key();

@@ -24,6 +24,9 @@
 
 typedef struct ImagePull ImagePull;
 typedef struct BlobFetch BlobFetch;
+
+/* What a pull needs loaded, held from its start to its end (see dlopen-util.h). */
+static DlLibrary *const pull_libraries[] = { &curl_library, &archive_library };
 typedef struct LayerSlot LayerSlot;
 
 struct ImagePuller {
@@ -67,6 +70,7 @@ struct LayerSlot {
 
 struct ImagePull {
         ImagePuller *puller;
+        size_t n_libraries_held;        /* of pull_libraries, in order */
         char *key;
         char *image;
         RegistryCredentials *request_credentials;
@@ -815,6 +819,8 @@ static void pull_free(ImagePull *pull) {
         image_config_done(&pull->config);
         free(pull->key);
         free(pull->image);
+        for (size_t i = 0; i < pull->n_libraries_held; i++)
+                dl_library_release(pull_libraries[i]);
         free(pull);
         /* Freed fetches may have left download slots. */
         fetch_start_queued(p);
@@ -1289,6 +1295,14 @@ static int pull_start(ImagePull *pull) {
         _cleanup_free_ char *error = NULL;
         int r;
 
+        /* Held for the whole pull, so that a missing library fails it here, by name. */
+        for (size_t i = 0; i < ELEMENTSOF(pull_libraries); i++) {
+                r = dl_library_acquire(pull_libraries[i]);
+                if (r < 0)
+                        return pull_fail(pull, r, "cannot load %s, which pulls need (see crio's journal)",
+                                         pull_libraries[i]->soname), 0;
+                pull->n_libraries_held++;
+        }
         r = puller_load_registries(p, &error);
         if (r < 0)
                 return pull_fail(pull, r, "%s", error ?: "cannot read registries.conf"), 0;
