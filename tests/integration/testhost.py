@@ -589,7 +589,10 @@ class TestHost:
                         self._master = None
                 problems = []
                 deadline = time.monotonic() + 10
-                while self._pidns and _pids_in_ns("pid", self._pidns) and time.monotonic() < deadline:
+                # Processes of nested PID namespaces (containers) die after the host's own: wait for
+                # those in its network namespace too.
+                while ((self._pidns and _pids_in_ns("pid", self._pidns)) or
+                       (self._netns and _pids_in_ns("net", self._netns))) and time.monotonic() < deadline:
                         time.sleep(0.02)
                 for d, _ in reversed(self._cgroups):
                         try:
