@@ -78,6 +78,37 @@ int bus_append_object_path(sd_bus_message *m, const char *prefix, const char *id
         return sd_bus_message_append_basic(m, 'o', path);
 }
 
+int bus_append_trusted_string(sd_bus_message *m, const char *s, size_t n) {
+        char *p;
+        int r;
+
+        r = sd_bus_message_append_string_space(m, n, &p);
+        if (r < 0)
+                return r;
+        memcpy(p, s, n);
+        return 0;
+}
+
+static bool is_ascii(const char *s, size_t n) {
+        unsigned char any = 0;
+
+        /* No early exit: the compiler turns this into a vector loop. */
+        for (size_t i = 0; i < n; i++)
+                any |= (unsigned char) s[i];
+        return any < 0x80;
+}
+
+int bus_append_string(sd_bus_message *m, const char *s) {
+        size_t n;
+
+        s = s ?: "";
+        n = strlen(s);
+        /* ASCII without NUL is valid UTF-8; anything else gets sd-bus's check, and its refusal. */
+        if (is_ascii(s, n))
+                return bus_append_trusted_string(m, s, n);
+        return sd_bus_message_append_basic(m, 's', s);
+}
+
 static const char *shown(const char *key) {
         /* Long values are not echoed: cutting one could split a UTF-8 sequence. */
         return strlen(key) <= 80 ? key : "(too long)";
@@ -177,9 +208,9 @@ int bus_property_get_pairs(sd_bus *bus, const char *path, const char *interface,
         for (char **k = pairs; k && k[0] && k[1]; k += 2) {
                 r = sd_bus_message_open_container(reply, 'e', "ss");
                 if (r >= 0)
-                        r = sd_bus_message_append_basic(reply, 's', k[0]);
+                        r = bus_append_string(reply, k[0]);
                 if (r >= 0)
-                        r = sd_bus_message_append_basic(reply, 's', k[1]);
+                        r = bus_append_string(reply, k[1]);
                 if (r >= 0)
                         r = sd_bus_message_close_container(reply);
                 if (r < 0)
