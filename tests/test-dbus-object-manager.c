@@ -243,7 +243,10 @@ int main(void) {
                 /* Not ASCII, not UTF-8: refused, as sd-bus refuses it. */
                 TAP_OK(sd_bus_message_new_signal(server, &m, "/t", "org.crio1.Test", "Signal") >= 0 &&
                        bus_append_string(m, "ok") >= 0 && bus_append_string(m, NULL) >= 0 &&
-                       bus_append_string(m, "\xc3\xa9t\xc3\xa9") >= 0 && bus_append_string(m, "bad \xff") == -EINVAL,
+                       bus_append_string(m, "\xc3\xa9t\xc3\xa9") >= 0 && bus_append_string(m, "bad \xff") == -EINVAL &&
+                       bus_append_string(m, "01234567\xff") == -EINVAL &&
+                       bus_append_string(m, "0123456789abcdef\xfe" "01234567") == -EINVAL &&
+                       bus_append_string(m, "0123456789abcdef01234567") >= 0,
                        "strings checked as sd-bus checks them");
         }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,12 +91,17 @@ int bus_append_trusted_string(sd_bus_message *m, const char *s, size_t n) {
 }
 
 static bool is_ascii(const char *s, size_t n) {
-        unsigned char any = 0;
+        uint64_t any = 0, w;
+        size_t i = 0;
 
-        /* No early exit: the compiler turns this into a vector loop. */
-        for (size_t i = 0; i < n; i++)
+        /* Eight bytes at a time: this runs for most strings of each GetManagedObjects. */
+        for (; i + sizeof(w) <= n; i += sizeof(w)) {
+                memcpy(&w, s + i, sizeof(w));
+                any |= w;
+        }
+        for (; i < n; i++)
                 any |= (unsigned char) s[i];
-        return any < 0x80;
+        return (any & UINT64_C(0x8080808080808080)) == 0;
 }
 
 int bus_append_string(sd_bus_message *m, const char *s) {
