@@ -60,6 +60,13 @@ const char *bus_path_to_id(const char *path, const char *prefix) _pure_;
  * objects are read for every object in each GetManagedObjects. -EINVAL if id is not an id (prefix). */
 int bus_append_object_path(sd_bus_message *m, const char *prefix, const char *id);
 
+/* Appends s ("s", NULL as ""), as sd_bus_message_append_basic() would: ASCII, as ours almost always
+ * is, is copied without sd-bus's UTF-8 walk of every character (a good part of a GetManagedObjects
+ * call); anything else goes through it, and is refused if it is not UTF-8. */
+int bus_append_string(sd_bus_message *m, const char *s);
+/* Appends the n bytes at s as a string, unchecked: for names known to be valid. */
+int bus_append_trusted_string(sd_bus_message *m, const char *s, size_t n);
+
 /* Replies with InvalidArgs naming what was wrong. */
 int bus_error_invalid_id(sd_bus_error *error, const char *what, const char *id);
 

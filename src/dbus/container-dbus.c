@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus-object-manager.h"
 #include "bus-polkit.h"
 #include "container-dbus.h"
 #include "container-manager.h"
@@ -111,7 +112,7 @@ static int property_get_state(sd_bus *bus, const char *path, const char *interfa
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Container *c = userdata;
 
-        return sd_bus_message_append_basic(reply, 's', container_state_to_string(c->state));
+        return bus_append_string(reply, container_state_to_string(c->state));
 }
 
 static int property_get_pod(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -125,7 +126,7 @@ static int property_get_pod_id(sd_bus *bus, const char *path, const char *interf
                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Container *c = userdata;
 
-        return sd_bus_message_append_basic(reply, 's', c->pod->id);
+        return bus_append_string(reply, c->pod->id);
 }
 
 static int property_get_exit_code(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -270,6 +271,29 @@ int container_node_enumerator(sd_bus *bus, const char *path, void *userdata, cha
                 n++;
         }
         *nodes = l;
+        return 0;
+}
+
+int container_dbus_append_managed(Manager *m, sd_bus *bus, sd_bus_message *reply, sd_bus_error *error) {
+        size_t state = 0;
+        void *v;
+        int r;
+
+        /* The containers container_node_enumerator() lists, in its order (the store's). */
+        while (m->containers_by_id && hashmap_iterate(m->containers_by_id, &state, NULL, &v)) {
+                char path[BUS_OBJECT_PATH_MAX];
+                Container *c = v;
+
+                if (!container_is_visible(c))
+                        continue;
+                r = bus_object_path(path, BUS_CONTAINER_PREFIX, c->id);
+                if (r < 0)
+                        return r;
+                r = bus_append_managed_object(bus, reply, path, BUS_INTERFACE_CONTAINER, container_vtable, c,
+                                              error);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 

@@ -23,6 +23,8 @@ int container_object_find(sd_bus *bus, const char *path, const char *interface, 
 int container_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes,
                               sd_bus_error *error);
 
+/* GetManagedObjects: appends the "{oa{sa{sv}}}" entry of every container object. */
+int container_dbus_append_managed(Manager *m, sd_bus *bus, sd_bus_message *reply, sd_bus_error *error);
 /* ListContainers: appends one (id, name, pod id, image, state, unit, path) per matching container. */
 int container_dbus_append_list(Manager *m, const BusListFilter *filter, sd_bus_message *reply);
 /* GetContainer: the path of the container that key names (id, unique id prefix or name). */

@@ -293,6 +293,40 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_VTABLE_END
 };
 
+/* GetManagedObjects, built by us (bus-object-manager.h says why); this sees every call to /org/crio1
+ * first and leaves all others to sd-bus. */
+static int on_root_message(sd_bus_message *message, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sd_bus *bus = sd_bus_message_get_bus(message);
+        Manager *m = userdata;
+        int r;
+
+        if (sd_bus_message_is_method_call(message, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects") <= 0)
+                return 0;
+
+        r = sd_bus_message_new_method_return(message, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "{oa{sa{sv}}}");
+        if (r < 0)
+                return r;
+        /* sd-bus's order: the child nodes newest first (containers were added after pods), each
+         * in its enumerator's order. */
+        r = container_dbus_append_managed(m, bus, reply, error);
+        if (r < 0)
+                return r;
+        r = pod_dbus_append_managed(m, bus, reply, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_send(bus, reply, NULL);
+        if (r < 0)
+                return r;
+        return 1;
+}
+
 int manager_attach_bus(Manager *m, sd_bus *bus) {
         int r;
 
@@ -309,6 +343,9 @@ int manager_attach_bus(Manager *m, sd_bus *bus) {
         r = sd_bus_add_object_manager(bus, NULL, BUS_PATH);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the object manager at %s: %m", BUS_PATH);
+        r = sd_bus_add_object(bus, NULL, BUS_PATH, on_root_message, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the handler of GetManagedObjects: %m");
         r = sd_bus_add_object_vtable(bus, NULL, BUS_PATH, BUS_INTERFACE_MANAGER, manager_vtable, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to add %s: %m", BUS_INTERFACE_MANAGER);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bus-object-manager.h"
 #include "bus-polkit.h"
 #include "container-manager.h"
 #include "hashmap.h"
@@ -71,7 +72,7 @@ static int property_get_state(sd_bus *bus, const char *path, const char *interfa
                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Pod *p = userdata;
 
-        return sd_bus_message_append_basic(reply, 's', pod_state_to_string(p->state));
+        return bus_append_string(reply, pod_state_to_string(p->state));
 }
 
 static int property_get_host_network(sd_bus *bus, const char *path, const char *interface,
@@ -367,6 +368,30 @@ int pod_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***n
                 }
         }
         *nodes = l;
+        return 0;
+}
+
+int pod_dbus_append_managed(Manager *m, sd_bus *bus, sd_bus_message *reply, sd_bus_error *error) {
+        _cleanup_free_ Pod **pods = NULL;
+        size_t n;
+        int r;
+
+        /* The pods pod_node_enumerator() lists, in its order, those pod_object_find() finds. */
+        r = pod_store_list(m->pods, &pods, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                char path[BUS_OBJECT_PATH_MAX];
+
+                if (!pod_is_visible(pods[i]))
+                        continue;
+                r = bus_object_path(path, BUS_POD_PREFIX, pods[i]->id);
+                if (r < 0)
+                        return r;
+                r = bus_append_managed_object(bus, reply, path, BUS_INTERFACE_POD, pod_vtable, pods[i], error);
+                if (r < 0)
+                        return r;
+        }
         return 0;
 }
 

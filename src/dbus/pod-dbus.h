@@ -22,6 +22,8 @@ int pod_object_find(sd_bus *bus, const char *path, const char *interface, void *
                     sd_bus_error *error);
 int pod_node_enumerator(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error);
 
+/* GetManagedObjects: appends the "{oa{sa{sv}}}" entry of every pod object. */
+int pod_dbus_append_managed(Manager *m, sd_bus *bus, sd_bus_message *reply, sd_bus_error *error);
 /* ListPods: appends one (id, name, namespace, uid, state, slice, path) per matching pod. */
 int pod_dbus_append_list(Manager *m, const BusListFilter *filter, sd_bus_message *reply);
 /* GetPod: the path of the pod that key names (id, unique id prefix or name); NoSuchPod otherwise. */

@@ -341,6 +341,36 @@ def test_object_manager_matches_list_containers(host, cri, calls):
                 assert [x["message"] for x in r] == [f'Several containers match the id prefix "{shared[0]}".'] * 2
 
 
+def test_managed_objects_as_each_object_answers(host, cri):
+        """crio builds the GetManagedObjects reply itself (src/dbus/bus-object-manager.c): it must be what
+        sd-bus's object manager gave, each object's interfaces as Introspect lists them, each with the
+        properties of a GetAll, in the same order and with the same types."""
+        pod = new_pod(cri, "gmo")
+        loop_container(cri, pod, "plain")
+        # Not ASCII: the strings sd-bus checks as UTF-8 on our behalf.
+        start(cri, loop_container(cri, pod, "utf8", annotations={"note": "grüße, ünïcödé"}))
+        root = busctl_json(host, "call", DEST, PATH, "org.freedesktop.DBus.ObjectManager", "GetManagedObjects")
+        assert root["type"] == "a{oa{sa{sv}}}"
+        objects = root["data"][0]
+        paths = list(objects)
+        # sd-bus's order: the containers (added last), then the pods.
+        kinds = [p.split("/")[3] for p in paths]
+        assert kinds == sorted(kinds) and set(kinds) == {"container", "pod"}
+        children = {}
+        for kind in ("container", "pod"):
+                xml = busctl(host, "introspect", "--xml-interface", DEST, f"{PATH}/{kind}").stdout
+                children[kind] = {f"{PATH}/{kind}/{n}" for n in re.findall(r'<node name="([^"/]+)"', xml)}
+        assert set(paths) == children["container"] | children["pod"]
+        assert any("grüße" in json.dumps(v, ensure_ascii=False) for v in objects.values())
+        for path, ifaces in objects.items():
+                xml = busctl(host, "introspect", "--xml-interface", DEST, path).stdout
+                assert list(ifaces) == re.findall(r'<interface name="([^"]+)"', xml), path
+                for iface, props in ifaces.items():
+                        got = busctl_json(host, "call", DEST, path, "org.freedesktop.DBus.Properties", "GetAll", "s",
+                                          iface)["data"][0]
+                        assert list(props.items()) == list(got.items()), (path, iface)
+
+
 def test_cri_stop_seen_on_dbus(host, cri, listener):
         pod = new_pod(cri, "cristop")
         ctr_id = loop_container(cri, pod, "main")
