@@ -10,17 +10,6 @@ static int append_name(sd_bus_message *m, const char *s) {
         return bus_append_trusted_string(m, s, strlen(s));
 }
 
-int bus_object_path(char *buf, const char *prefix, const char *id) {
-        size_t n = strlen(prefix), k = strlen(id);
-
-        if (!bus_id_prefix_is_valid(id) || n + 1 + k + 1 > BUS_OBJECT_PATH_MAX)
-                return -EINVAL;
-        memcpy(buf, prefix, n);
-        buf[n] = '/';
-        memcpy(buf + n + 1, id, k + 1);
-        return 0;
-}
-
 static int append_empty_interface(sd_bus_message *reply, const char *interface) {
         int r;
 

@@ -10,10 +10,6 @@
 #include <stddef.h>
 #include <systemd/sd-bus.h>
 
-/* The object path prefix/id in buf (at least BUS_OBJECT_PATH_MAX bytes). -EINVAL if id is no id. */
-#define BUS_OBJECT_PATH_MAX (sizeof("/org/crio1/container/") + 64U)
-int bus_object_path(char *buf, const char *prefix, const char *id);
-
 /* One "{oa{sa{sv}}}" entry of the reply: path with the standard interfaces and interface, its
  * properties read from vtable as sd-bus reads them (by getter, or at their offset from userdata). */
 int bus_append_managed_object(sd_bus *bus, sd_bus_message *reply, const char *path, const char *interface,

@@ -66,16 +66,24 @@ const char *bus_path_to_id(const char *path, const char *prefix) {
         return path + n + 1;
 }
 
-int bus_append_object_path(sd_bus_message *m, const char *prefix, const char *id) {
-        /* The longer of the two prefixes, "/", an id, NUL. */
-        char path[sizeof(BUS_CONTAINER_PREFIX "/") + BUS_ID_LENGTH];
-        size_t n = strlen(prefix);
+int bus_object_path(char *buf, const char *prefix, const char *id) {
+        size_t n = strlen(prefix), k = strlen(id);
 
-        if (!bus_id_prefix_is_valid(id) || n + 1 + strlen(id) >= sizeof(path))
+        if (!bus_id_prefix_is_valid(id) || n + 1 + k + 1 > BUS_OBJECT_PATH_MAX)
                 return -EINVAL;
-        memcpy(path, prefix, n);
-        path[n] = '/';
-        strcpy(path + n + 1, id);
+        memcpy(buf, prefix, n);
+        buf[n] = '/';
+        memcpy(buf + n + 1, id, k + 1);
+        return 0;
+}
+
+int bus_append_object_path(sd_bus_message *m, const char *prefix, const char *id) {
+        char path[BUS_OBJECT_PATH_MAX];
+        int r;
+
+        r = bus_object_path(path, prefix, id);
+        if (r < 0)
+                return r;
         return sd_bus_message_append_basic(m, 'o', path);
 }
 

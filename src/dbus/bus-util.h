@@ -56,6 +56,10 @@ int bus_container_path(const char *id, char **ret);
  * prefix/<valid id>. */
 const char *bus_path_to_id(const char *path, const char *prefix) _pure_;
 
+/* The object path prefix/id in buf (at least BUS_OBJECT_PATH_MAX bytes: the longer of the two
+ * prefixes, "/", an id, NUL). -EINVAL if id is not an id (prefix). */
+#define BUS_OBJECT_PATH_MAX (sizeof(BUS_CONTAINER_PREFIX "/") + BUS_ID_LENGTH)
+int bus_object_path(char *buf, const char *prefix, const char *id);
 /* Appends the object path prefix/id ("o") without an allocation: the properties naming other
  * objects are read for every object in each GetManagedObjects. -EINVAL if id is not an id (prefix). */
 int bus_append_object_path(sd_bus_message *m, const char *prefix, const char *id);

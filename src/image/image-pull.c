@@ -24,10 +24,10 @@
 
 typedef struct ImagePull ImagePull;
 typedef struct BlobFetch BlobFetch;
+typedef struct LayerSlot LayerSlot;
 
 /* What a pull needs loaded, held from its start to its end (see dlopen-util.h). */
 static DlLibrary *const pull_libraries[] = { &curl_library, &archive_library };
-typedef struct LayerSlot LayerSlot;
 
 struct ImagePuller {
         sd_event *event;
@@ -50,7 +50,6 @@ struct ImagePuller {
         /* Armed when the last pull ends: then libcurl and libarchive are unloaded. */
         sd_event_source *unload_source;
         uint64_t unload_delay_usec;
-        bool freeing;
 };
 
 struct ImagePullWaiter {
@@ -746,17 +745,18 @@ static int on_progress(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-/* Unloading the pull libraries once idle: the daemon's memory holds them only while it pulls. */
-static void puller_unload_libraries(ImagePuller *p) {
-        int curl, archive;
+/* Unloading the pull libraries once idle: the daemon's memory holds them only while it pulls. Each
+ * stays loaded while another user (a store's own unpack) holds it. */
+static void pull_libraries_unload_unused(void) {
+        for (size_t i = 0; i < ELEMENTSOF(pull_libraries); i++)
+                if (dl_library_unload_unused(pull_libraries[i]) > 0)
+                        log_debug("No pull left: unloaded %s.", pull_libraries[i]->soname);
+}
 
+static void puller_unload_libraries(ImagePuller *p) {
         if (p->pulls || p->fetches || registry_client_close_transport(p->client) < 0)
                 return;
-        curl = dl_library_unload_unused(&curl_library);
-        archive = dl_library_unload_unused(&archive_library);
-        if (curl > 0 || archive > 0)
-                log_debug("No pull left: unloaded%s%s.", curl > 0 ? " " CURL_LIBRARY_SONAME : "",
-                          archive > 0 ? " " ARCHIVE_LIBRARY_SONAME : "");
+        pull_libraries_unload_unused();
         /* What the libraries and the unpack threads' arenas held goes back to the kernel. */
         (void) malloc_trim(0);
 }
@@ -772,7 +772,7 @@ static int on_unload_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 static void puller_schedule_unload(ImagePuller *p) {
         int r;
 
-        if (p->freeing || p->pulls || p->fetches || p->unload_source)
+        if (p->pulls || p->fetches || p->unload_source)
                 return;
         r = sd_event_add_time_relative(p->event, &p->unload_source, CLOCK_MONOTONIC, p->unload_delay_usec,
                                        /* accuracy= */ 0, on_unload_timer, p);
@@ -980,7 +980,6 @@ fail:
 
 static int on_finish(sd_event_source *s, void *userdata) {
         ImagePull *pull = userdata;
-        ImagePuller *puller = pull->puller;
         _cleanup_free_ char *message = NULL;
         ImageRecord *image = NULL;
         int r = pull->error;
@@ -1008,9 +1007,6 @@ static int on_finish(sd_event_source *s, void *userdata) {
 
         pull_notify(pull, r, r < 0 ? (message ?: strerror(-r)) : NULL, image);
         pull_free(pull);
-        /* The unpack threads leave their malloc arenas behind: give them back once no pull is left. */
-        if (!puller->pulls)
-                (void) malloc_trim(0);
         return 0;
 }
 
@@ -1395,16 +1391,14 @@ ImagePullWaiter *image_pull_waiter_cancel(ImagePullWaiter *w) {
 ImagePuller *image_puller_free(ImagePuller *p) {
         if (!p)
                 return NULL;
-        p->freeing = true;
         while (p->pulls)
                 pull_free(p->pulls);
         while (p->fetches)
                 fetch_free(p->fetches);
+        /* Freeing the pulls armed the unload timer: unload now instead. */
         sd_event_source_disable_unref(p->unload_source);
         registry_client_free(p->client);
-        /* Unloaded unless another user (a store's own unpack) still holds them. */
-        (void) dl_library_unload_unused(&curl_library);
-        (void) dl_library_unload_unused(&archive_library);
+        pull_libraries_unload_unused();
         registries_conf_free(p->conf);
         strv_free(p->insecure_registries);
         free(p->registries_conf);

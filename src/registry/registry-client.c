@@ -476,17 +476,12 @@ int registry_client_close_transport(RegistryClient *c) {
         return 1;
 }
 
-bool registry_client_transport_open(const RegistryClient *c) {
-        return c->multi;
-}
-
 RegistryClient *registry_client_free(RegistryClient *c) {
         if (!c)
                 return NULL;
         while (c->requests)
                 request_free(c->requests);
-        (void) registry_client_close_transport(c);
-        sd_event_source_disable_unref(c->timer);
+        (void) registry_client_close_transport(c);     /* the timer goes with it */
         auth_cache_free(c->auth_cache);
         while (c->http_hosts) {
                 HttpHost *h = c->http_hosts;

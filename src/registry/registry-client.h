@@ -47,7 +47,6 @@ size_t registry_client_pending(const RegistryClient *c);
  * both (kept-alive connections close) so that libcurl can be unloaded: 1 if it did, 0 if there was
  * nothing to drop, -EBUSY while requests remain. */
 int registry_client_close_transport(RegistryClient *c);
-bool registry_client_transport_open(const RegistryClient *c) _pure_;
 
 /* Where a request goes; copied by the request. */
 typedef struct RegistryTarget {
