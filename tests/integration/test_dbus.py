@@ -110,6 +110,11 @@ def busctl_json(host, *args):
     return json.loads(busctl(host, "--json=short", *args).stdout)
 
 
+def test_system_bus_is_the_one_asked_for(testhost):
+    # tools/test.sh runs the D-Bus modules again with CRIO_TEST_BUS=dbus-broker (Fedora's and RHEL's bus).
+    assert testhost.run(["pidof", testhost.bus]).stdout.strip()
+
+
 def test_name_owned_by_crio(testhost):
     pid = testhost.run(["systemctl", "show", "-p", "MainPID", "--value", "crio.service"]).stdout.strip()
     out = busctl_json(testhost, "call", "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",

@@ -264,6 +264,28 @@ def test_teardown_leaves_nothing():
         assert _cgroup_dirs(token) == []
 
 
+def test_dbus_broker_host():
+        """Fedora's and RHEL's bus: dbus-broker as dbus.service, on the same dbus.socket and policy."""
+        installed = os.path.exists("/usr/bin/dbus-broker")
+        with TestHost(bus="dbus-broker") as host:
+                assert host.bus == "dbus-broker"
+                assert host.run(["pidof", "dbus-broker"]).stdout.strip()
+                assert host.run(["pidof", "dbus-daemon"], check=False).returncode != 0
+                owner = host.run(["busctl", "--json=short", "call", "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                  "org.freedesktop.DBus", "GetNameOwner", "s", "org.freedesktop.systemd1"]).stdout
+                assert json.loads(owner)["data"][0].startswith(":")
+                # dbus.service is the broker's launcher, which systemd started and supervises.
+                main = host.run(["systemctl", "show", "-p", "MainPID", "--value", "dbus.service"]).stdout.strip()
+                assert host.run(["cat", f"/proc/{main}/comm"]).stdout.strip() == "dbus-broker-lau"
+        # The package was unpacked for the host, not installed on the machine.
+        assert os.path.exists("/usr/bin/dbus-broker") == installed
+
+
+def test_unknown_bus_is_refused():
+        with pytest.raises(TestHostError, match="unknown bus 'kdbus'"):
+                TestHost(bus="kdbus")
+
+
 def test_boot_failure_is_reported():
         host = TestHost(boot_timeout=1)
         host._wait_running = lambda start: (_ for _ in ()).throw(TestHostError("forced failure"))

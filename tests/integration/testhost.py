@@ -69,6 +69,13 @@ STORAGE_TMPFS = ("/var/lib/containers", "/var/lib/crio")
 UNIT_DIRS = ("/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system",
              "/lib/systemd/system", "/usr/lib/systemd/system")
 
+# The system bus: Debian's dbus-daemon, or dbus-broker, the bus of Fedora and RHEL.
+BUSES = ("dbus-daemon", "dbus-broker")
+DBUS_BROKER_FILES = ("/usr/bin/dbus-broker", "/usr/bin/dbus-broker-launch", "/lib/systemd/system/dbus-broker.service")
+# Where dbus-broker's Debian package is unpacked when it is not installed: installing it would make
+# it the machine's own system bus at the next boot (its package enables it).
+DBUS_BROKER_CACHE = "/var/cache/crio-tests/dbus-broker"
+
 ENV = {
         "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         "HOME": "/root",
@@ -179,8 +186,11 @@ class TestHost:
 
         __test__ = False  # not a pytest test class despite its name
 
-        def __init__(self, boot_timeout=30.0, name=None):
+        def __init__(self, boot_timeout=30.0, name=None, bus=None):
                 self.boot_timeout = boot_timeout
+                self.bus = bus or os.environ.get("CRIO_TEST_BUS") or "dbus-daemon"
+                if self.bus not in BUSES:
+                        raise TestHostError(f"unknown bus {self.bus!r}: expected one of {', '.join(BUSES)}")
                 self.token = name or f"crio-testhost-{os.getpid()}-{secrets.token_hex(3)}"
                 self.pid = None             # host PID of the systemd running as PID 1 inside
                 self.crio_installed = False
@@ -268,6 +278,7 @@ class TestHost:
                                 "console": os.ttyname(slave),
                                 "cgroups": self._cgroups,
                                 "machine_id": secrets.token_hex(16),
+                                "dbus_broker": dbus_broker_root() if self.bus == "dbus-broker" else None,
                         }
                         argv = self._wrap_in_cgroup([
                                 "setpriv", "--pdeathsig", "KILL",
@@ -681,6 +692,43 @@ def _mask_units(control_dir):
                 os.symlink("/dev/null", os.path.join(control_dir, n))
 
 
+def dbus_broker_root():
+        """A directory holding DBUS_BROKER_FILES: "/" when dbus-broker is installed, else its package
+        unpacked once into DBUS_BROKER_CACHE (apt-get download: Debian's archive, nothing installed)."""
+        if all(os.path.exists(f) for f in DBUS_BROKER_FILES):
+                return "/"
+        if all(os.path.exists(DBUS_BROKER_CACHE + f) for f in DBUS_BROKER_FILES):
+                return DBUS_BROKER_CACHE
+        tmp = DBUS_BROKER_CACHE + ".tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.makedirs(tmp + "/deb")
+        try:
+                r = subprocess.run(["apt-get", "download", "dbus-broker"], cwd=tmp + "/deb",
+                                   capture_output=True, text=True)
+                debs = [e for e in os.listdir(tmp + "/deb") if e.endswith(".deb")]
+                if r.returncode != 0 or len(debs) != 1:
+                        raise TestHostError(f"cannot download Debian's dbus-broker package: {r.stderr.strip()}")
+                subprocess.run(["dpkg-deb", "-x", f"{tmp}/deb/{debs[0]}", tmp + "/root"], check=True)
+                missing = [f for f in DBUS_BROKER_FILES if not os.path.exists(tmp + "/root" + f)]
+                if missing:
+                        raise TestHostError(f"dbus-broker's package lacks {', '.join(missing)}")
+                shutil.rmtree(DBUS_BROKER_CACHE, ignore_errors=True)
+                os.replace(tmp + "/root", DBUS_BROKER_CACHE)
+        finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+        return DBUS_BROKER_CACHE
+
+
+def _install_dbus_broker(source, root):
+        """Make dbus-broker the host's dbus.service, as on Fedora and RHEL (same dbus.socket)."""
+        for f in DBUS_BROKER_FILES[:2]:
+                if source != "/":
+                        shutil.copy2(source + f, root + f)
+        unit = _read(source + DBUS_BROKER_FILES[2])
+        # system.control outranks the machine's dbus.service in /etc and /lib.
+        _write(f"{root}/run/systemd/system.control/dbus.service", unit)
+
+
 def stage2(config):
         """Build the new root on an overlay of "/" and exec systemd; we are PID 1 in new namespaces."""
         _mount(None, "/", None, MS_REC | MS_PRIVATE)
@@ -729,6 +777,8 @@ def stage2(config):
         _write(f"{root}/run/systemd/journald.conf.d/10-testhost.conf", "[Journal]\nStorage=volatile\n")
         # system.control outranks /etc/systemd/system, where the machine's own units live.
         _mask_units(f"{root}/run/systemd/system.control")
+        if config.get("dbus_broker"):
+                _install_dbus_broker(config["dbus_broker"], root)
         _write(f"{root}/etc/hostname", HOSTNAME + "\n")
         _write(f"{root}/etc/machine-id", config["machine_id"] + "\n")
         hn = HOSTNAME.encode()
