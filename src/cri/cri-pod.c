@@ -10,7 +10,7 @@
 #include "log.h"
 #include "strv.h"
 #include "manager.h"
-#include "manager-dbus.h"
+#include "pod-dbus.h"
 #include "pod-json.h"
 #include "pod-operation.h"
 #include "pod-slice.h"
@@ -245,9 +245,9 @@ static void pending_pod_set_unclaimed(void *object, bool unclaimed) {
         Pod *p = object;
 
         p->unclaimed = unclaimed;
-        /* The run announced the pod on the bus while it was hidden, which D-Bus passed over: now. */
-        if (!unclaimed && p->state != POD_STATE_CREATING)
-                (void) manager_bus_send_pod_new(p->manager, p->id);
+        /* A run that ended while the pod was hidden announced nothing: now it is visible. */
+        if (!unclaimed)
+                (void) pod_dbus_send_new(p);
 }
 
 static void on_unclaimed_removed(Pod *p, int r, const char *error, void *userdata) {

@@ -9,6 +9,7 @@
 #include "container-manager.h"
 #include "hashmap.h"
 #include "log.h"
+#include "manager-dbus.h"
 #include "pod-dbus.h"
 #include "pod-operation.h"
 #include "pod-store.h"
@@ -376,15 +377,14 @@ int pod_dbus_append_managed(Manager *m, sd_bus *bus, sd_bus_message *reply, sd_b
         size_t n;
         int r;
 
-        /* The pods pod_node_enumerator() lists, in its order, those pod_object_find() finds. */
+        /* The pods pod_node_enumerator() lists, in its order: the visible ones, which
+         * pod_object_find() finds. */
         r = pod_store_list(m->pods, &pods, &n);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
                 char path[BUS_OBJECT_PATH_MAX];
 
-                if (!pod_is_visible(pods[i]))
-                        continue;
                 r = bus_object_path(path, BUS_POD_PREFIX, pods[i]->id);
                 if (r < 0)
                         return r;
@@ -548,4 +548,16 @@ int pod_dbus_send_changed(Pod *p, const char *property, ...) {
                 return log_pod_errno(p, LOG_DEBUG, r, "Failed to announce the change of pod %s, ignoring: %m",
                                      p->id);
         return 0;
+}
+
+int pod_dbus_send_new(Pod *p) {
+        if (!p->manager->bus || !pod_is_visible(p))
+                return 0;
+        return manager_bus_send_pod_new(p->manager, p->id);
+}
+
+int pod_dbus_send_removed(Pod *p) {
+        if (!p->manager->bus || !pod_is_visible(p))
+                return 0;
+        return manager_bus_send_pod_removed(p->manager, p->id);
 }

@@ -42,3 +42,9 @@ void pod_dbus_forget_containers(Manager *m);
  * subsystem calls it with "State" and "Ips" when they change, the container subsystem with
  * "Containers" when a container of p appears or goes. No-op without a bus or while p is created. */
 int pod_dbus_send_changed(Pod *p, const char *property, ...) _sentinel_;
+/* PodNew with InterfacesAdded: once p is visible (created, and claimed by kubelet's retry if its
+ * run outlived the call). A no-op before that; whoever makes it visible calls it again. */
+int pod_dbus_send_new(Pod *p);
+/* PodRemoved with InterfacesRemoved, if p was visible: while it is still in the store (the object
+ * manager lists the interfaces the finder answers for). */
+int pod_dbus_send_removed(Pod *p);

@@ -5,7 +5,6 @@
 #include "container-manager.h"
 #include "log.h"
 #include "manager.h"
-#include "manager-dbus.h"
 #include "pod-dbus.h"
 #include "pod-files.h"
 #include "pod-namespaces.h"
@@ -116,8 +115,7 @@ void pod_remove_next(PodOperation *op) {
                         (void) pod_files_remove(p);
                         log_pod(p, LOG_INFO, "Removed pod sandbox %s (%s).", p->name, p->id);
                         /* Sent while the pod is still findable: InterfacesRemoved lists its interfaces. */
-                        if (pod_is_visible(p))
-                                (void) manager_bus_send_pod_removed(p->manager, p->id);
+                        (void) pod_dbus_send_removed(p);
                         container_events_publish_pod(p, CONTAINER_EVENT_DELETED);
                         pod_store_remove(p->manager->pods, p);
                         return pod_operation_finish(op, 0);

@@ -10,7 +10,6 @@
 #include "image-pull.h"
 #include "log.h"
 #include "manager.h"
-#include "manager-dbus.h"
 #include "pod-files.h"
 #include "pod-namespaces.h"
 #include "pod-network.h"
@@ -355,8 +354,7 @@ void pod_run_next(PodOperation *op) {
                         /* Recorded whole, then visible from here on, to CRI and D-Bus alike. */
                         (void) pod_state_save(p);
                         /* A run whose caller went away stays hidden until kubelet's retry takes it. */
-                        if (pod_is_visible(p))
-                                (void) manager_bus_send_pod_new(p->manager, p->id);
+                        (void) pod_dbus_send_new(p);
                         container_events_publish_pod(p, CONTAINER_EVENT_CREATED);
                         container_events_publish_pod(p, CONTAINER_EVENT_STARTED);
                         return pod_operation_finish(op, 0);

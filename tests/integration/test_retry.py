@@ -11,6 +11,7 @@ CRIO_TEST_UNCLAIMED_TIMEOUT_SEC in a crio.service drop-in (a test-only variable)
 Uses test_containers.py's `host` fixture (registry, busybox image) for the containers.
 """
 
+import contextlib
 import json
 import re
 import shutil
@@ -184,32 +185,56 @@ def bus_pod_ids(host):
         return {row[0] for row in json.loads(out)["data"][0]}
 
 
+@contextlib.contextmanager
+def manager_signals(host):
+        """busctl monitor on /org/crio1 for the block; yields a function giving the first argument (the
+        id) of every signal of a member so far."""
+        out, pid = "/tmp/crio-retry-signals.json", "/tmp/crio-retry-signals.pid"
+        host.run(f"rm -f {out}; stdbuf -oL busctl monitor --json=short --match=\"type='signal',path='/org/crio1'\" "
+                 f">{out} 2>&1 & echo $! >{pid}")
+        try:
+                # A monitor once the bus answers it: wait until a signal of ours shows.
+                wait_for(lambda: host.run(["busctl", "emit", "/org/crio1", "org.crio1.Test", "Ping"], check=False)
+                         and "Ping" in host.read_file(out), what="busctl monitor")
+
+                def ids(member):
+                        signals = [json.loads(line) for line in host.read_file(out).splitlines()
+                                   if line.startswith("{")]
+                        return [s["payload"]["data"][0] for s in signals if s.get("member") == member]
+                yield ids
+        finally:
+                host.run(f"kill $(cat {pid})", check=False)
+
+
 def test_pod_retry_gets_the_pod_put_aside(retry_host, cri):
         host, name = retry_host, "late"
         config = pod_config(cri, name)
         set_state(host, delay=3)
-        deadline_exceeded(run_pod, cri, config, timeout=1)
-        assert not pods_named(cri, name), "a pod being made is not listed"
-        pod_id = wait_kept(host, "pod sandbox", pod_name(name))
-        assert not pods_named(cri, name), "an unclaimed pod is not listed"
-        with pytest.raises(grpc.RpcError) as e:
-                cri.runtime.PodSandboxStatus(cri.pb.PodSandboxStatusRequest(pod_sandbox_id=pod_id))
-        assert e.value.code() == grpc.StatusCode.NOT_FOUND
-        # Nor through D-Bus: one source of truth.
-        assert bus_pod_ids(host).isdisjoint({pod_id})
-        r = host.run(["busctl", "call", "org.crio1", "/org/crio1", "org.crio1.Manager", "GetPod", "s", pod_id],
-                     check=False)
-        assert r.returncode != 0 and "No pod" in r.stderr, r
+        with manager_signals(host) as signals:
+                deadline_exceeded(run_pod, cri, config, timeout=1)
+                assert not pods_named(cri, name), "a pod being made is not listed"
+                pod_id = wait_kept(host, "pod sandbox", pod_name(name))
+                assert not pods_named(cri, name), "an unclaimed pod is not listed"
+                with pytest.raises(grpc.RpcError) as e:
+                        cri.runtime.PodSandboxStatus(cri.pb.PodSandboxStatusRequest(pod_sandbox_id=pod_id))
+                assert e.value.code() == grpc.StatusCode.NOT_FOUND
+                # Nor through D-Bus: one source of truth.
+                assert bus_pod_ids(host).isdisjoint({pod_id})
+                r = host.run(["busctl", "call", "org.crio1", "/org/crio1", "org.crio1.Manager", "GetPod", "s",
+                              pod_id], check=False)
+                assert r.returncode != 0 and "No pod" in r.stderr, r
+                assert pod_id not in signals("PodNew"), "the run ended while the pod was hidden: not announced"
 
-        start_time = time.monotonic()
-        assert run_pod(cri, config, timeout=30) == pod_id
-        assert pod_id in bus_pod_ids(host), "claimed: on the bus too"
-        assert time.monotonic() - start_time < 2, "the retry did not run the pod again"
-        assert count(host, "adds") == 1
-        assert_pod_ready_once(cri, name, pod_id)
-        # Claimed: a later request is kubelet asking again for a pod it has, the same id.
-        assert run_pod(cri, config, timeout=30) == pod_id
-        assert count(host, "adds") == 1
+                start_time = time.monotonic()
+                assert run_pod(cri, config, timeout=30) == pod_id
+                assert time.monotonic() - start_time < 2, "the retry did not run the pod again"
+                assert pod_id in bus_pod_ids(host), "claimed: on the bus too"
+                wait_for(lambda: signals("PodNew").count(pod_id) == 1, what="PodNew once the pod is claimed")
+                assert count(host, "adds") == 1
+                assert_pod_ready_once(cri, name, pod_id)
+                # Claimed: a later request is kubelet asking again for a pod it has, the same id.
+                assert run_pod(cri, config, timeout=30) == pod_id
+                assert count(host, "adds") == 1
 
 
 def test_pod_retry_waits_for_the_run(retry_host, cri):
@@ -241,17 +266,20 @@ def test_pod_unclaimed_is_removed(retry_host, cri):
         host, name = retry_host, "unclaimed"
         config = pod_config(cri, name)
         set_state(host, delay=2)
-        deadline_exceeded(run_pod, cri, config, timeout=1)
-        pod_id = wait_kept(host, "pod sandbox", pod_name(name))
-        assert host.run(["test", "-d", f"{POD_DIR}/{pod_id}"], check=False).returncode == 0
-        kept = time.monotonic()
-        wait_for(lambda: journal_match(host, rf"Removing pod sandbox {re.escape(pod_name(name))} \({pod_id}\)"),
-                 what="the unclaimed pod's removal")
-        assert time.monotonic() - kept >= UNCLAIMED_SEC - 1.5
-        wait_for(lambda: host.run(["test", "-e", f"{POD_DIR}/{pod_id}"], check=False).returncode != 0,
-                 what="the pod's directory gone")
-        wait_for(lambda: "inactive" in host.run(["systemctl", "is-active", f"crio-{pod_id}.slice"],
-                                                check=False).stdout, what="the pod's slice stopped")
+        with manager_signals(host) as signals:
+                deadline_exceeded(run_pod, cri, config, timeout=1)
+                pod_id = wait_kept(host, "pod sandbox", pod_name(name))
+                assert host.run(["test", "-d", f"{POD_DIR}/{pod_id}"], check=False).returncode == 0
+                kept = time.monotonic()
+                removing = rf"Removing pod sandbox {re.escape(pod_name(name))} \({pod_id}\)"
+                wait_for(lambda: journal_match(host, removing), what="the unclaimed pod's removal")
+                assert time.monotonic() - kept >= UNCLAIMED_SEC - 1.5
+                wait_for(lambda: host.run(["test", "-e", f"{POD_DIR}/{pod_id}"], check=False).returncode != 0,
+                         what="the pod's directory gone")
+                wait_for(lambda: "inactive" in host.run(["systemctl", "is-active", f"crio-{pod_id}.slice"],
+                                                        check=False).stdout, what="the pod's slice stopped")
+                # Never visible, so never announced: neither its coming nor its going.
+                assert pod_id not in signals("PodNew") + signals("PodRemoved")
         # The next request makes a new pod.
         set_state(host, delay=0)
         new_id = run_pod(cri, config, timeout=30)

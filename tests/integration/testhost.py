@@ -71,7 +71,9 @@ UNIT_DIRS = ("/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/syste
 
 # The system bus: Debian's dbus-daemon, or dbus-broker, the bus of Fedora and RHEL.
 BUSES = ("dbus-daemon", "dbus-broker")
-DBUS_BROKER_FILES = ("/usr/bin/dbus-broker", "/usr/bin/dbus-broker-launch", "/lib/systemd/system/dbus-broker.service")
+DBUS_BROKER_BINARIES = ("/usr/bin/dbus-broker", "/usr/bin/dbus-broker-launch")
+DBUS_BROKER_UNIT = "/lib/systemd/system/dbus-broker.service"
+DBUS_BROKER_FILES = DBUS_BROKER_BINARIES + (DBUS_BROKER_UNIT,)
 # Where dbus-broker's Debian package is unpacked when it is not installed: installing it would make
 # it the machine's own system bus at the next boot (its package enables it).
 DBUS_BROKER_CACHE = "/var/cache/crio-tests/dbus-broker"
@@ -721,10 +723,10 @@ def dbus_broker_root():
 
 def _install_dbus_broker(source, root):
         """Make dbus-broker the host's dbus.service, as on Fedora and RHEL (same dbus.socket)."""
-        for f in DBUS_BROKER_FILES[:2]:
-                if source != "/":
+        if source != "/":
+                for f in DBUS_BROKER_BINARIES:
                         shutil.copy2(source + f, root + f)
-        unit = _read(source + DBUS_BROKER_FILES[2])
+        unit = _read(source + DBUS_BROKER_UNIT)
         # system.control outranks the machine's dbus.service in /etc and /lib.
         _write(f"{root}/run/systemd/system.control/dbus.service", unit)
 
